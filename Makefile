@@ -1,0 +1,48 @@
+# policygen-batch — every target creates the environment it needs, so each works alone on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PY     := $(BIN)/python
+
+.DEFAULT_GOAL := help
+.PHONY: help install test check lint types demo bench sample clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with the package (editable) and its dev tools
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/pytest -q
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check policygen_batch tests benchmarks
+	$(BIN)/ruff format --check policygen_batch tests benchmarks
+
+types: $(STAMP)  ## mypy --strict
+	$(BIN)/mypy
+
+check: lint types test  ## lint, types and tests
+
+demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-out/
+	rm -rf demo-warehouse demo-out
+	$(BIN)/policygen convert sample_logs --warehouse demo-warehouse --summary-json demo-warehouse/convert-summary.json
+	$(BIN)/policygen query --warehouse demo-warehouse "SELECT account_id, principal_type, count(*) AS events FROM events GROUP BY account_id, principal_type ORDER BY account_id, principal_type"
+	@echo "warehouse: demo-warehouse/  (try: $(BIN)/policygen query --warehouse demo-warehouse 'SELECT * FROM events LIMIT 5')"
+
+bench: $(STAMP)  ## benchmarks (timings live here, never in tests)
+	$(PY) -m benchmarks.bench_convert
+
+sample: $(STAMP)  ## regenerate sample_logs/ from the seeded generator
+	rm -rf sample_logs
+	$(PY) -m benchmarks.generate --out sample_logs --seed 7 --preset sample
+
+clean:  ## remove the environment and generated outputs
+	rm -rf $(VENV) demo-warehouse demo-out .pytest_cache .mypy_cache .ruff_cache

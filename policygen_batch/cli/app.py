@@ -1,0 +1,57 @@
+"""The ``policygen`` Typer application and the single place where errors become exit codes.
+
+Each command lives in its own module under :mod:`policygen_batch.cli` and only parses
+options, calls one function of :mod:`policygen_batch.api` and renders the result.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from policygen_batch.errors import ExitCode, PolicygenError
+
+
+def build_app() -> typer.Typer:
+    """Assemble the application from the command modules (imported here, not at import time)."""
+    from policygen_batch.cli import catalog_cmd, convert_cmd, query_cmd, validate_cmd
+
+    app = typer.Typer(
+        name="policygen",
+        help="Least-privilege IAM policies and unused-permission reports from CloudTrail, offline.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for module in (convert_cmd, query_cmd, catalog_cmd, validate_cmd):
+        module.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; map library errors to the exit-code table in :mod:`policygen_batch.errors`."""
+    err = Console(stderr=True)
+    app = build_app()
+    try:
+        app(args=argv, standalone_mode=False)
+    except PolicygenError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(int(exc.exit_code))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(int(ExitCode.INTERNAL))
+    except Exception as exc:  # the click usage errors and genuine bugs
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        raise
+    sys.exit(int(ExitCode.OK))

@@ -1,0 +1,165 @@
+"""Column names and Arrow schemas of the warehouse, defined once.
+
+Every other module refers to columns through these constants, never through string
+literals, so that a rename is one edit and a typo is an import error.
+
+The ``events`` table keeps the flattened columns the later stages need *and* the whole raw
+event (``raw``), so a forensic question the flattened columns do not answer can still be
+asked of the warehouse with ``json_path_match`` over ``raw``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+# --- events table -------------------------------------------------------------------------
+EVENT_ID: Final = "event_id"
+EVENT_TIME: Final = "event_time"
+EVENT_DATE: Final = "event_date"  # hive partition key (YYYY-MM-DD), not stored inside files
+ACCOUNT_ID: Final = "account_id"  # recipientAccountId: the account whose trail logged it
+REGION: Final = "region"
+EVENT_SOURCE: Final = "event_source"
+EVENT_NAME: Final = "event_name"
+EVENT_TYPE: Final = "event_type"
+EVENT_CATEGORY: Final = "event_category"
+EVENT_VERSION: Final = "event_version"
+READ_ONLY: Final = "read_only"
+MANAGEMENT_EVENT: Final = "management_event"
+IDENTITY_TYPE: Final = "identity_type"  # userIdentity.type as logged
+PRINCIPAL_ARN: Final = "principal_arn"  # the IAM identity a policy is for (ARCHITECTURE §3)
+PRINCIPAL_TYPE: Final = "principal_type"  # one of PrincipalType below
+PRINCIPAL_ACCOUNT: Final = "principal_account"  # the account the caller lives in
+IDENTITY_ARN: Final = "identity_arn"  # userIdentity.arn as logged (session ARN for roles)
+SESSION_NAME: Final = "session_name"
+ACCESS_KEY_ID: Final = "access_key_id"
+INVOKED_BY: Final = "invoked_by"
+SOURCE_IP: Final = "source_ip"
+USER_AGENT: Final = "user_agent"
+ERROR_CODE: Final = "error_code"
+ERROR_MESSAGE: Final = "error_message"
+REQUEST_PARAMETERS: Final = "request_parameters"  # JSON text
+RESPONSE_ELEMENTS: Final = "response_elements"  # JSON text
+ADDITIONAL_EVENT_DATA: Final = "additional_event_data"  # JSON text
+RESOURCES: Final = "resources"  # list<struct<arn, type, account_id>>
+RESOURCE_ARN: Final = "arn"
+RESOURCE_TYPE: Final = "type"
+RESOURCE_ACCOUNT_ID: Final = "account_id"
+SHARED_EVENT_ID: Final = "shared_event_id"
+VPC_ENDPOINT_ID: Final = "vpc_endpoint_id"
+RECORD_FLAGS: Final = "record_flags"  # list<string>: quirks tolerated while reading the record
+SOURCE_KEY: Final = "source_key"  # the archive the record came from
+RECORD_INDEX: Final = "record_index"  # position of the record inside its archive
+RAW: Final = "raw"  # the whole event as JSON text
+
+RESOURCE_STRUCT: Final = pa.struct(
+    [
+        pa.field(RESOURCE_ARN, pa.string()),
+        pa.field(RESOURCE_TYPE, pa.string()),
+        pa.field(RESOURCE_ACCOUNT_ID, pa.string()),
+    ]
+)
+
+#: Columns stored inside each events Parquet file (the partition key lives in the path).
+EVENTS_FILE_SCHEMA: Final = pa.schema(
+    [
+        pa.field(EVENT_ID, pa.string()),
+        pa.field(EVENT_TIME, pa.timestamp("us", tz="UTC")),
+        pa.field(ACCOUNT_ID, pa.string()),
+        pa.field(REGION, pa.string()),
+        pa.field(EVENT_SOURCE, pa.string()),
+        pa.field(EVENT_NAME, pa.string()),
+        pa.field(EVENT_TYPE, pa.string()),
+        pa.field(EVENT_CATEGORY, pa.string()),
+        pa.field(EVENT_VERSION, pa.string()),
+        pa.field(READ_ONLY, pa.bool_()),
+        pa.field(MANAGEMENT_EVENT, pa.bool_()),
+        pa.field(IDENTITY_TYPE, pa.string()),
+        pa.field(PRINCIPAL_ARN, pa.string()),
+        pa.field(PRINCIPAL_TYPE, pa.string()),
+        pa.field(PRINCIPAL_ACCOUNT, pa.string()),
+        pa.field(IDENTITY_ARN, pa.string()),
+        pa.field(SESSION_NAME, pa.string()),
+        pa.field(ACCESS_KEY_ID, pa.string()),
+        pa.field(INVOKED_BY, pa.string()),
+        pa.field(SOURCE_IP, pa.string()),
+        pa.field(USER_AGENT, pa.string()),
+        pa.field(ERROR_CODE, pa.string()),
+        pa.field(ERROR_MESSAGE, pa.string()),
+        pa.field(REQUEST_PARAMETERS, pa.string()),
+        pa.field(RESPONSE_ELEMENTS, pa.string()),
+        pa.field(ADDITIONAL_EVENT_DATA, pa.string()),
+        pa.field(RESOURCES, pa.list_(RESOURCE_STRUCT)),
+        pa.field(SHARED_EVENT_ID, pa.string()),
+        pa.field(VPC_ENDPOINT_ID, pa.string()),
+        pa.field(RECORD_FLAGS, pa.list_(pa.string())),
+        pa.field(SOURCE_KEY, pa.string()),
+        pa.field(RECORD_INDEX, pa.int64()),
+        pa.field(RAW, pa.string()),
+    ]
+)
+
+#: The ``events`` table as queries see it: file columns plus the partition key.
+EVENTS_SCHEMA: Final = EVENTS_FILE_SCHEMA.append(pa.field(EVENT_DATE, pa.date32()))
+
+#: Columns the aggregation stages read; the raw JSON is ten times costlier to scan.
+USAGE_COLUMNS: Final = (
+    EVENT_ID,
+    EVENT_TIME,
+    EVENT_DATE,
+    ACCOUNT_ID,
+    REGION,
+    EVENT_SOURCE,
+    EVENT_NAME,
+    EVENT_TYPE,
+    EVENT_CATEGORY,
+    READ_ONLY,
+    MANAGEMENT_EVENT,
+    IDENTITY_TYPE,
+    PRINCIPAL_ARN,
+    PRINCIPAL_TYPE,
+    PRINCIPAL_ACCOUNT,
+    ACCESS_KEY_ID,
+    INVOKED_BY,
+    ERROR_CODE,
+    ERROR_MESSAGE,
+    REQUEST_PARAMETERS,
+    RESPONSE_ELEMENTS,
+    RESOURCES,
+)
+
+# --- quarantine table (records that could not become rows) --------------------------------
+REASON: Final = "reason"
+QUARANTINE_SCHEMA: Final = pa.schema(
+    [
+        pa.field(SOURCE_KEY, pa.string()),
+        pa.field(RECORD_INDEX, pa.int64()),
+        pa.field(REASON, pa.string()),
+        pa.field(RAW, pa.string()),
+    ]
+)
+
+
+class PrincipalType:
+    """Values of :data:`PRINCIPAL_TYPE`: what kind of identity made the call (ARCHITECTURE §3)."""
+
+    ROLE: Final = "role"
+    SSO_ROLE: Final = "sso_role"  # AWSReservedSSO_<permission set>_<hash>
+    SERVICE_LINKED_ROLE: Final = "service_linked_role"  # role/aws-service-role/…: not editable
+    USER: Final = "user"
+    ROOT: Final = "root"
+    AWS_SERVICE: Final = "aws_service"  # the service acted for itself: nobody to attribute
+    WEB_IDENTITY: Final = "web_identity"  # SAML / OIDC / Identity Center sign-in steps
+    UNKNOWN: Final = "unknown"
+
+    #: Kinds that get a generated policy.
+    POLICY_KINDS: Final = frozenset({ROLE, SSO_ROLE, USER})
+
+
+class RecordFlag:
+    """Values of :data:`RECORD_FLAGS`: quirks that were tolerated, so a reader can filter."""
+
+    TIME_FROM_AT_TIMESTAMP: Final = "time_from_@timestamp"  # Logstash-shipped: no eventTime
+    NO_EVENT_ID: Final = "no_event_id"  # synthetic id derived from the record's content
+    NO_RECIPIENT_ACCOUNT: Final = "no_recipient_account"  # account taken from the key or caller
