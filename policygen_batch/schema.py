@@ -150,6 +150,7 @@ class PrincipalType:
     USER: Final = "user"
     ROOT: Final = "root"
     AWS_SERVICE: Final = "aws_service"  # the service acted for itself: nobody to attribute
+    AWS_ACCOUNT: Final = "aws_account"  # another account, caller unknown beyond its account
     WEB_IDENTITY: Final = "web_identity"  # SAML / OIDC / Identity Center sign-in steps
     UNKNOWN: Final = "unknown"
 
@@ -163,3 +164,4 @@ class RecordFlag:
     TIME_FROM_AT_TIMESTAMP: Final = "time_from_@timestamp"  # Logstash-shipped: no eventTime
     NO_EVENT_ID: Final = "no_event_id"  # synthetic id derived from the record's content
     NO_RECIPIENT_ACCOUNT: Final = "no_recipient_account"  # account taken from the key or caller
+    ROLE_PATH_UNKNOWN: Final = "role_path_unknown"  # role ARN rebuilt from a session ARN

@@ -1,0 +1,109 @@
+"""``policygen convert``: CloudTrail archives → the warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from policygen_batch import api
+from policygen_batch.cli.render import RichProgress, parse_day
+from policygen_batch.config import ConvertConfig, default_workers
+from policygen_batch.errors import BadInputError
+from policygen_batch.ingest.convert import ConvertSummary
+from policygen_batch.ingest.discover import S3Options
+
+SourcesArg = Annotated[list[str], typer.Argument(help="Folders, files or s3://bucket/prefix.")]
+WarehouseOpt = Annotated[Path, typer.Option("--warehouse", "-w", help="Warehouse folder.")]
+SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), inclusive.")]
+UntilOpt = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive.")]
+WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")]
+EndpointOpt = Annotated[str | None, typer.Option("--endpoint-url", help="S3-compatible endpoint.")]
+AnonymousOpt = Annotated[bool, typer.Option("--anonymous", help="Unsigned S3 requests.")]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile for s3:// sources.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when anything is quarantined.")]
+SummaryOpt = Annotated[
+    Path | None, typer.Option("--summary-json", help="Write the run summary here.")
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+def build_config(
+    sources: list[str],
+    warehouse: Path,
+    since: str | None,
+    until: str | None,
+    workers: int | None,
+    endpoint_url: str | None,
+    anonymous: bool,
+    profile: str | None,
+    strict: bool,
+) -> ConvertConfig:
+    """The convert configuration from command-line values (shared with ``policygen run``)."""
+    return ConvertConfig(
+        sources=tuple(sources),
+        warehouse=warehouse,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        workers=workers if workers is not None else default_workers(),
+        strict=strict,
+        s3=S3Options(endpoint_url=endpoint_url, anonymous=anonymous, profile=profile),
+    )
+
+
+def report(
+    summary: ConvertSummary, summary_json: Path | None, strict: bool, console: Console
+) -> None:
+    """Print the one-line summary, write ``--summary-json``, apply ``--strict``."""
+    if summary_json is not None:
+        summary_json.parent.mkdir(parents=True, exist_ok=True)
+        summary_json.write_bytes(
+            orjson.dumps(summary.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
+        )
+    console.print(
+        f"{summary.files_ingested} files ingested, {summary.files_skipped} skipped, "
+        f"{summary.files_quarantined} quarantined; {summary.records_read} records read → "
+        f"{summary.rows_written} rows, {summary.duplicates_dropped} duplicates dropped, "
+        f"{summary.records_quarantined} records quarantined in {summary.elapsed_s:.1f}s",
+        highlight=False,
+    )
+    for entry in summary.quarantined[:20]:
+        where = entry["path"] + (f" record {entry['record']}" if "record" in entry else "")
+        console.print(f"  quarantined: {where}: {entry['reason']}", highlight=False, markup=False)
+    if len(summary.quarantined) > 20:
+        console.print(f"  … and {len(summary.quarantined) - 20} more (see --summary-json)")
+    if strict and summary.has_bad_input:
+        raise BadInputError(
+            f"{summary.files_quarantined} files and {summary.records_quarantined} records "
+            "quarantined"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``convert`` to *app*."""
+
+    @app.command("convert")
+    def convert_command(
+        sources: SourcesArg,
+        warehouse: WarehouseOpt,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        workers: WorkersOpt = None,
+        endpoint_url: EndpointOpt = None,
+        anonymous: AnonymousOpt = False,
+        profile: ProfileOpt = None,
+        strict: StrictOpt = False,
+        summary_json: SummaryOpt = None,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Ingest CloudTrail archives into the warehouse; re-runs ingest only what is new."""
+        console = Console(stderr=True)
+        config = build_config(
+            sources, warehouse, since, until, workers, endpoint_url, anonymous, profile, strict
+        )
+        with RichProgress(console, enabled=not quiet) as progress:
+            summary = api.convert(config, progress)
+        report(summary, summary_json, strict, console)

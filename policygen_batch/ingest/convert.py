@@ -1,0 +1,385 @@
+"""``convert``: source objects → staged Parquet in parallel → commits in order.
+
+The run is split into *chunks* of source objects (sorted by URL). Workers (spawned
+processes, one Arrow thread each) turn a chunk into staged files, one per event date.
+The parent commits chunks strictly in chunk order, dropping rows whose
+``(event_id, account_id)`` is already committed. Because the first delivery of an event in
+URL order always wins, the rows of the warehouse do not depend on the number of workers
+or on how the objects were chunked.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from policygen_batch import schema as s
+from policygen_batch.config import ConvertConfig
+from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, discover, in_window
+from policygen_batch.ingest.reader import FileRejected, parse_object
+from policygen_batch.progress import NullProgress, ProgressSink
+from policygen_batch.warehouse.layout import Layout
+from policygen_batch.warehouse.manifest import (
+    Manifest,
+    Outcome,
+    SourceOutcome,
+    StagedFile,
+    open_for_write,
+)
+from policygen_batch.warehouse.parquet import PartitionedWriter, WriteOptions, write_quarantine
+
+
+class SkipReason:
+    """Why discovery passed an object over (keys of ``files_skipped_by_reason``)."""
+
+    DIGEST = "digest"
+    INSIGHT = "insight"
+    NOT_A_LOG = "not_a_log"
+    OUTSIDE_WINDOW = "outside_window"
+    UNCHANGED = "already_ingested"
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkTask:
+    """One unit of worker work: consecutive source objects, written under *staging*."""
+
+    index: int
+    objects: tuple[SourceObject, ...]
+    staging: str
+    root: str
+    s3: S3Options
+    write: WriteOptions
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    """What a worker staged for one chunk, and the outcome of each of its objects."""
+
+    index: int
+    outcomes: list[SourceOutcome]
+    event_files: dict[str, str]  # event date → staged path (relative to the root)
+    quarantine_file: str | None
+
+
+@dataclass
+class ConvertSummary:
+    """The tallies of one ``convert`` run (``--summary-json``)."""
+
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_skipped: int = 0
+    files_skipped_by_reason: dict[str, int] = field(default_factory=dict)
+    files_quarantined: int = 0
+    records_read: int = 0
+    rows_written: int = 0
+    duplicates_dropped: int = 0
+    records_quarantined: int = 0
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    commits: int = 0
+    elapsed_s: float = 0.0
+
+    @property
+    def has_bad_input(self) -> bool:
+        """Whether anything was quarantined (``--strict`` turns this into exit status 4)."""
+        return bool(self.files_quarantined or self.records_quarantined)
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as the JSON document ``--summary-json`` writes."""
+        return {
+            "files_seen": self.files_seen,
+            "files_ingested": self.files_ingested,
+            "files_skipped": self.files_skipped,
+            "files_skipped_by_reason": dict(sorted(self.files_skipped_by_reason.items())),
+            "files_quarantined": self.files_quarantined,
+            "records_read": self.records_read,
+            "rows_written": self.rows_written,
+            "duplicates_dropped": self.duplicates_dropped,
+            "records_quarantined": self.records_quarantined,
+            "quarantined": self.quarantined,
+            "commits": self.commits,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+# --- worker side ---------------------------------------------------------------------------
+
+
+def _init_worker() -> None:
+    """Give each spawned worker one thread: the parallelism is across processes."""
+    os.environ["POLARS_MAX_THREADS"] = "1"
+    pa.set_cpu_count(1)
+    pa.set_io_thread_count(1)
+
+
+def _read_bytes(obj: SourceObject, s3: S3Options, fs_cache: dict[str, Any]) -> bytes:
+    if obj.url.startswith("s3://"):
+        fs = fs_cache.get("s3")
+        if fs is None:
+            from policygen_batch.ingest.discover import make_s3fs
+
+            fs = fs_cache["s3"] = make_s3fs(s3)
+        data: bytes = fs.cat_file(obj.url.removeprefix("s3://"))
+        return data
+    return Path(obj.url).read_bytes()
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Parse and stage one chunk (runs in a worker process, or inline with one worker)."""
+    root = Path(task.root)
+    staging = root / task.staging
+    writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write)
+    seen: set[tuple[str, str]] = set()
+    outcomes: list[SourceOutcome] = []
+    quarantine: list[tuple[str, int | None, str, str | None]] = []
+    fs_cache: dict[str, Any] = {}
+    for obj in task.objects:
+        try:
+            parsed = parse_object(_read_bytes(obj, task.s3, fs_cache), obj.url, obj.account, seen)
+        except (FileRejected, OSError) as exc:
+            reason = str(exc) if isinstance(exc, FileRejected) else f"unreadable: {exc}"
+            quarantine.append((obj.url, None, reason, None))
+            outcomes.append(
+                SourceOutcome(
+                    obj.url, obj.size, obj.version, Outcome.QUARANTINED, reason, 0, 0, 0, 0
+                )
+            )
+            continue
+        if parsed.events is not None:
+            writer.add(parsed.events)
+        quarantine.extend((obj.url, i, reason, raw) for i, reason, raw in parsed.quarantine)
+        outcomes.append(
+            SourceOutcome(
+                obj.url,
+                obj.size,
+                obj.version,
+                Outcome.INGESTED,
+                None,
+                parsed.records_read,
+                parsed.rows,
+                parsed.duplicates,
+                len(parsed.quarantine),
+            )
+        )
+    staged = writer.close()
+    quarantine_file = None
+    if quarantine:
+        path = staging / f"chunk-{task.index:06d}-quarantine.parquet"
+        write_quarantine(path, quarantine)
+        quarantine_file = str(path.relative_to(root))
+    return ChunkResult(
+        task.index,
+        outcomes,
+        {day: str(path.relative_to(root)) for day, path in staged.items()},
+        quarantine_file,
+    )
+
+
+# --- parent side ---------------------------------------------------------------------------
+
+
+class CommittedIds:
+    """``(event_id, account_id)`` of committed rows, loaded per event date when first needed."""
+
+    def __init__(self, layout: Layout, manifest: Manifest) -> None:
+        self._layout = layout
+        self._files = manifest.committed_files("events/")
+        self._by_date: dict[str, pl.DataFrame] = {}
+
+    def _load(self, day: str) -> pl.DataFrame:
+        prefix = str(self._layout.event_partition(day)) + os.sep
+        files = [f for f in self._files if str(f).startswith(prefix)]
+        if not files:
+            return pl.DataFrame(schema={s.EVENT_ID: pl.String, s.ACCOUNT_ID: pl.String})
+        return pl.read_parquet(files, columns=[s.EVENT_ID, s.ACCOUNT_ID], hive_partitioning=False)
+
+    def drop_committed(self, day: str, path: Path) -> dict[str, int]:
+        """Remove already-committed rows from the staged file *path* (rewriting it only when
+        there are any); record its ids as committed; return duplicates per source key."""
+        known = self._by_date.get(day)
+        if known is None:
+            known = self._load(day)
+        staged = pl.read_parquet(path, columns=[s.EVENT_ID, s.ACCOUNT_ID, s.SOURCE_KEY])
+        keys = [s.EVENT_ID, s.ACCOUNT_ID]
+        flagged = staged.with_columns(pl.col(s.ACCOUNT_ID).fill_null("")).join(
+            known.with_columns(pl.col(s.ACCOUNT_ID).fill_null(""), pl.lit(True).alias("_dup")),
+            on=keys,
+            how="left",
+            maintain_order="left",
+        )
+        is_dup = flagged["_dup"].is_not_null()
+        dups: dict[str, int] = {}
+        if is_dup.any():
+            counts = staged.filter(is_dup).group_by(s.SOURCE_KEY).len()
+            dups = dict(zip(counts[s.SOURCE_KEY].to_list(), counts["len"].to_list(), strict=True))
+            table = pq.read_table(path).filter(pc.invert(is_dup.to_arrow()))
+            pq.write_table(table, path, compression="zstd", compression_level=1)
+            staged = staged.filter(~is_dup)
+        self._by_date[day] = pl.concat([known.select(keys), staged.select(keys)])
+        return dups
+
+
+def _chunks(
+    objects: list[SourceObject], config: ConvertConfig
+) -> Iterator[tuple[SourceObject, ...]]:
+    """Consecutive runs of objects, cut at ``chunk_bytes`` or ``chunk_files``.
+
+    With several workers the target shrinks so that every worker gets about four chunks:
+    the rows do not depend on chunking (first delivery in URL order wins either way).
+    """
+    total = sum(o.size for o in objects)
+    target = config.chunk_bytes
+    if config.workers > 1:
+        target = max(1 << 20, min(target, total // (config.workers * 4) + 1))
+    current: list[SourceObject] = []
+    size = 0
+    for obj in objects:
+        current.append(obj)
+        size += obj.size
+        if size >= target or len(current) >= config.chunk_files:
+            yield tuple(current)
+            current, size = [], 0
+    if current:
+        yield tuple(current)
+
+
+def _select(
+    objects: list[SourceObject], config: ConvertConfig, manifest: Manifest, summary: ConvertSummary
+) -> list[SourceObject]:
+    """The objects to ingest; count every other one under its skip reason."""
+    known = manifest.known_versions()
+    chosen: list[SourceObject] = []
+    skip_kinds = {
+        Kind.DIGEST: SkipReason.DIGEST,
+        Kind.INSIGHT: SkipReason.INSIGHT,
+        Kind.NOT_A_LOG: SkipReason.NOT_A_LOG,
+    }
+    for obj in objects:
+        reason = skip_kinds.get(obj.kind)
+        if reason is None and not in_window(obj, config.since, config.until):
+            reason = SkipReason.OUTSIDE_WINDOW
+        if reason is None and known.get(obj.url) == (obj.size, obj.version):
+            reason = SkipReason.UNCHANGED
+        if reason is None:
+            chosen.append(obj)
+        else:
+            summary.files_skipped_by_reason[reason] = (
+                summary.files_skipped_by_reason.get(reason, 0) + 1
+            )
+    summary.files_skipped = sum(summary.files_skipped_by_reason.values())
+    return chosen
+
+
+def _commit_chunk(
+    result: ChunkResult, manifest: Manifest, ids: CommittedIds, summary: ConvertSummary
+) -> str | None:
+    """Commit one chunk; return the final path of its quarantine file, if it has one."""
+    root = manifest.layout.root
+    seq = manifest.next_seq()
+    quarantine_final = None
+    dups: dict[str, int] = {}
+    files: list[StagedFile] = []
+    for day, staged in sorted(result.event_files.items()):
+        for url, n in ids.drop_committed(day, root / staged).items():
+            dups[url] = dups.get(url, 0) + n
+        final = manifest.layout.event_partition(day) / f"part-{seq:08d}.parquet"
+        files.append(StagedFile(staged, str(final.relative_to(root))))
+    if result.quarantine_file:
+        final = manifest.layout.quarantine / f"part-{seq:08d}.parquet"
+        quarantine_final = str(final.relative_to(root))
+        files.append(StagedFile(result.quarantine_file, quarantine_final))
+    outcomes = []
+    for o in result.outcomes:
+        extra = dups.get(o.url, 0)
+        outcome = SourceOutcome(
+            o.url,
+            o.size,
+            o.version,
+            o.outcome,
+            o.reason,
+            o.records_read,
+            o.rows_written - extra,
+            o.duplicates_dropped + extra,
+            o.records_quarantined,
+        )
+        outcomes.append(outcome)
+        summary.records_read += outcome.records_read
+        summary.rows_written += outcome.rows_written
+        summary.duplicates_dropped += outcome.duplicates_dropped
+        summary.records_quarantined += outcome.records_quarantined
+        if outcome.outcome == Outcome.QUARANTINED:
+            summary.files_quarantined += 1
+            summary.quarantined.append({"path": o.url, "reason": o.reason})
+        else:
+            summary.files_ingested += 1
+    manifest.commit(seq, files, outcomes)
+    summary.commits += 1
+    return quarantine_final
+
+
+def _record_quarantine_details(
+    manifest: Manifest, summary: ConvertSummary, run_files: list[str]
+) -> None:
+    """Add record-level quarantine entries (file, record, reason) to the summary."""
+    for rel in run_files:
+        table = pq.read_table(
+            manifest.layout.root / rel, columns=[s.SOURCE_KEY, s.RECORD_INDEX, s.REASON]
+        )
+        for url, index, reason in zip(
+            *(table.column(c).to_pylist() for c in table.column_names), strict=True
+        ):
+            if index is not None:
+                summary.quarantined.append({"path": url, "record": index, "reason": reason})
+
+
+def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> ConvertSummary:
+    """Ingest every new or changed source object of *config* into its warehouse."""
+    progress = progress or NullProgress()
+    started = time.perf_counter()
+    summary = ConvertSummary()
+    objects = discover(config.sources, config.s3)
+    summary.files_seen = len(objects)
+    config.warehouse.mkdir(parents=True, exist_ok=True)
+    with open_for_write(config.warehouse) as manifest:
+        chosen = _select(objects, config, manifest, summary)
+        staging = f"_staging/{uuid.uuid4().hex}"
+        tasks = [
+            ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
+            for i, chunk in enumerate(_chunks(chosen, config))
+        ]
+        ids = CommittedIds(manifest.layout, manifest)
+        progress.start("convert", len(chosen))
+        quarantine_files: list[str] = []
+        for result in _results(tasks, config.workers):
+            quarantine_file = _commit_chunk(result, manifest, ids, summary)
+            if quarantine_file:
+                quarantine_files.append(quarantine_file)
+            progress.advance(len(result.outcomes))
+        progress.finish()
+        _record_quarantine_details(manifest, summary, quarantine_files)
+    summary.elapsed_s = time.perf_counter() - started
+    return summary
+
+
+def _results(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResult]:
+    """Chunk results in chunk order, computed inline or by a spawned process pool."""
+    if workers == 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield run_chunk(task)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, t) for t in tasks]
+        for future in futures:
+            yield future.result()

@@ -1,0 +1,171 @@
+"""Find the source objects of a run: local files and folders, or ``s3://bucket/prefix``.
+
+Discovery reads listings only, never contents. It classifies every object by its key
+(CloudTrail archive, plain JSON, JSON lines, digest, Insight, not a log at all), pulls the
+account, region and delivery date out of the CloudTrail key layout
+
+    AWSLogs/[o-orgid/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<file>.json.gz
+
+and prunes by that date, so that a window over a year of logs never opens a file outside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from policygen_batch.errors import SourceError
+
+#: ``…/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`` in a delivery key; account is the part before.
+_DELIVERY_RE = re.compile(
+    r"(?:^|/)(?P<account>\d{12})/(?P<kind>CloudTrail|CloudTrail-Digest|CloudTrail-Insight)/"
+    r"(?P<region>[^/]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+)
+
+#: Endings of the object names discovery accepts; anything else is skipped as "not_a_log".
+_LOG_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
+
+#: Days of margin around ``--since/--until`` when pruning by key date: a file delivered just
+#: after midnight holds events of the previous day, so the folder date is not the event date.
+KEY_DATE_MARGIN = timedelta(days=1)
+
+
+class Kind:
+    """How discovery classified an object (also the manifest's ``kind`` column)."""
+
+    LOG = "log"  # events to ingest
+    DIGEST = "digest"  # CloudTrail-Digest integrity files: skipped, counted
+    INSIGHT = "insight"  # CloudTrail-Insight events: not API calls, skipped, counted
+    NOT_A_LOG = "not_a_log"  # wrong file type inside a source folder: skipped, counted
+
+
+@dataclass(frozen=True, slots=True)
+class SourceObject:
+    """One object found in a source: everything the manifest needs to know it again.
+
+    ``version`` is the S3 ETag, or ``<mtime_ns>`` for local files: a changed object gets a
+    new version, so a re-run ingests it again (its old rows are dropped as duplicates).
+    """
+
+    url: str  # local absolute path or s3://bucket/key
+    size: int
+    version: str
+    kind: str
+    account: str | None = None
+    region: str | None = None
+    key_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class S3Options:
+    """How to reach an S3-compatible store (passed to s3fs in the parent and in workers)."""
+
+    endpoint_url: str | None = None
+    anonymous: bool = False
+    profile: str | None = None
+
+    def storage_options(self) -> dict[str, Any]:
+        """Keyword arguments for ``s3fs.S3FileSystem``."""
+        opts: dict[str, Any] = {"anon": self.anonymous}
+        if self.endpoint_url:
+            opts["client_kwargs"] = {"endpoint_url": self.endpoint_url}
+            opts["endpoint_url"] = self.endpoint_url
+        if self.profile:
+            opts["profile"] = self.profile
+        return opts
+
+
+def classify(key: str) -> tuple[str, str | None, str | None, date | None]:
+    """Return ``(kind, account, region, key_date)`` for an object key or path."""
+    name = key.rsplit("/", 1)[-1]
+    match = _DELIVERY_RE.search(key)
+    if "CloudTrail-Digest" in key:
+        return Kind.DIGEST, None, None, None
+    if "CloudTrail-Insight" in key:
+        return Kind.INSIGHT, None, None, None
+    if not name.endswith(_LOG_SUFFIXES) or name.startswith("."):
+        return Kind.NOT_A_LOG, None, None, None
+    if match is None:
+        return Kind.LOG, None, None, None
+    try:
+        key_date = date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        key_date = None
+    return Kind.LOG, match["account"], match["region"], key_date
+
+
+def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool:
+    """Whether an object's key date may hold events inside ``[since, until]`` (inclusive).
+
+    Objects whose key carries no date are always read: only their contents can tell.
+    """
+    if obj.key_date is None:
+        return True
+    if since is not None and obj.key_date < since - KEY_DATE_MARGIN:
+        return False
+    return not (until is not None and obj.key_date > until + KEY_DATE_MARGIN)
+
+
+def _local_objects(root: Path) -> Iterator[SourceObject]:
+    if not root.exists():
+        raise SourceError(f"source not found: {root}")
+    paths: Iterable[Path] = [root] if root.is_file() else root.rglob("*")
+    for path in paths:
+        if not path.is_file():
+            continue
+        stat = path.stat()
+        url = str(path.resolve())
+        kind, account, region, key_date = classify(url)
+        yield SourceObject(
+            url, stat.st_size, str(stat.st_mtime_ns), kind, account, region, key_date
+        )
+
+
+def make_s3fs(options: S3Options) -> Any:
+    """An ``s3fs.S3FileSystem`` for *options* (imported lazily: local runs never need it)."""
+    import s3fs
+
+    return s3fs.S3FileSystem(**options.storage_options())
+
+
+def _s3_objects(url: str, options: S3Options) -> Iterator[SourceObject]:
+    fs = make_s3fs(options)
+    path = url.removeprefix("s3://").rstrip("/")
+    try:
+        listing = {path: fs.info(path)} if fs.isfile(path) else fs.find(path, detail=True)
+    except (OSError, PermissionError, ValueError) as exc:
+        raise SourceError(f"cannot list {url}: {exc}") from exc
+    for key, info in listing.items():
+        if info.get("type") == "directory":
+            continue
+        version = str(info.get("ETag") or info.get("etag") or info.get("LastModified") or "")
+        kind, account, region, key_date = classify(key)
+        yield SourceObject(
+            f"s3://{key}",
+            int(info.get("size") or 0),
+            version.strip('"'),
+            kind,
+            account,
+            region,
+            key_date,
+        )
+
+
+def discover(sources: Iterable[str], s3: S3Options) -> list[SourceObject]:
+    """List every object under *sources*, sorted by URL, without duplicates.
+
+    The order matters: the first delivery of a duplicated event in this order is the one
+    kept, so sorting makes the warehouse independent of listing order and worker count.
+    """
+    found: dict[str, SourceObject] = {}
+    for source in sources:
+        objects = (
+            _s3_objects(source, s3) if source.startswith("s3://") else _local_objects(Path(source))
+        )
+        for obj in objects:
+            found[obj.url] = obj
+    return [found[url] for url in sorted(found)]

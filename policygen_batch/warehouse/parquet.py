@@ -1,0 +1,169 @@
+"""Writing the warehouse's Parquet files, and scanning them back as polars frames.
+
+Writers buffer rows per event date and flush a sorted row group every ``flush_rows`` rows:
+measured, that is both faster and lighter than buffering a whole chunk, and sorting each
+row group by ``(account_id, event_time)`` gives the statistics that prune accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from policygen_batch import schema as s
+from policygen_batch.warehouse.layout import Layout
+from policygen_batch.warehouse.manifest import Manifest
+
+#: Low-cardinality columns worth dictionary encoding; the rest (ids, raw JSON) are not.
+_DICTIONARY_COLUMNS = [
+    s.ACCOUNT_ID,
+    s.REGION,
+    s.EVENT_SOURCE,
+    s.EVENT_NAME,
+    s.EVENT_TYPE,
+    s.EVENT_CATEGORY,
+    s.EVENT_VERSION,
+    s.IDENTITY_TYPE,
+    s.PRINCIPAL_ARN,
+    s.PRINCIPAL_TYPE,
+    s.PRINCIPAL_ACCOUNT,
+    s.INVOKED_BY,
+    s.ERROR_CODE,
+    s.SOURCE_KEY,
+]
+#: Columns whose min/max statistics prune row groups (account, time, who, what).
+_STATISTICS_COLUMNS = [
+    s.EVENT_ID,
+    s.EVENT_TIME,
+    s.ACCOUNT_ID,
+    s.REGION,
+    s.EVENT_SOURCE,
+    s.EVENT_NAME,
+    s.PRINCIPAL_ARN,
+    s.PRINCIPAL_TYPE,
+]
+_SORT_KEYS = [(s.ACCOUNT_ID, "ascending"), (s.EVENT_TIME, "ascending")]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    """Parquet settings for the events table."""
+
+    flush_rows: int = 20_000
+    compression_level: int = 1  # zstd level: 1 is about as small as 3 on JSON text, faster
+
+
+def _writer(path: Path, schema: pa.Schema, options: WriteOptions) -> pq.ParquetWriter:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="zstd",
+        compression_level=options.compression_level,
+        use_dictionary=[c for c in _DICTIONARY_COLUMNS if c in schema.names],
+        write_statistics=[c for c in _STATISTICS_COLUMNS if c in schema.names],
+    )
+
+
+@dataclass
+class PartitionedWriter:
+    """Writes event rows to one staged file per event date, in sorted row groups."""
+
+    directory: Path
+    stem: str
+    options: WriteOptions
+    _buffers: dict[str, list[pa.Table]] = field(default_factory=dict)
+    _buffered: dict[str, int] = field(default_factory=dict)
+    _writers: dict[str, pq.ParquetWriter] = field(default_factory=dict)
+    rows_by_date: dict[str, int] = field(default_factory=dict)
+
+    def path_for(self, event_date: str) -> Path:
+        """The staged file of one event date."""
+        return self.directory / f"{self.stem}-{event_date}.parquet"
+
+    def add(self, table: pa.Table) -> None:
+        """Buffer *table* (events file schema), split by the UTC date of ``event_time``."""
+        dates = pc.strftime(table.column(s.EVENT_TIME), format="%Y-%m-%d")
+        unique = pc.unique(dates).to_pylist()
+        for day in unique:
+            part = table if len(unique) == 1 else table.filter(pc.equal(dates, day))
+            self._buffers.setdefault(day, []).append(part)
+            self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
+            if self._buffered[day] >= self.options.flush_rows:
+                self._flush(day)
+
+    def _flush(self, day: str) -> None:
+        parts = self._buffers.pop(day, [])
+        self._buffered.pop(day, None)
+        if not parts:
+            return
+        table = pa.concat_tables(parts).sort_by(_SORT_KEYS)
+        writer = self._writers.get(day)
+        if writer is None:
+            writer = _writer(self.path_for(day), s.EVENTS_FILE_SCHEMA, self.options)
+            self._writers[day] = writer
+        writer.write_table(table)
+        self.rows_by_date[day] = self.rows_by_date.get(day, 0) + table.num_rows
+
+    def close(self) -> dict[str, Path]:
+        """Flush everything; return the staged file of each event date."""
+        for day in list(self._buffers):
+            self._flush(day)
+        for writer in self._writers.values():
+            writer.close()
+        return {day: self.path_for(day) for day in sorted(self._writers)}
+
+
+def write_quarantine(path: Path, rows: list[tuple[str, int | None, str, str | None]]) -> None:
+    """Write quarantine rows ``(source_key, record_index, reason, raw)`` to *path*."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.table(
+        {
+            s.SOURCE_KEY: [r[0] for r in rows],
+            s.RECORD_INDEX: [r[1] for r in rows],
+            s.REASON: [r[2] for r in rows],
+            s.RAW: [r[3] for r in rows],
+        },
+        schema=s.QUARANTINE_SCHEMA,
+    )
+    pq.write_table(table, path, compression="zstd")
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def event_files(root: Path) -> list[Path]:
+    """The committed events files of a warehouse, sorted."""
+    return Manifest(Layout(root)).committed_files("events/")
+
+
+def scan_events(root: Path, files: list[Path] | None = None) -> pl.LazyFrame:
+    """The ``events`` table as a lazy frame, partition key included.
+
+    The hive schema is given explicitly: left to infer, polars would read the partition
+    value as whatever it looks like. Partition pruning on ``event_date`` and row-group
+    pruning on ``account_id`` both apply to filters on the returned frame.
+    """
+    files = event_files(root) if files is None else files
+    if not files:
+        return pl.LazyFrame(schema=pl.Schema(pl.DataFrame(s.EVENTS_SCHEMA.empty_table()).schema))
+    return pl.scan_parquet(
+        files,
+        hive_partitioning=True,
+        hive_schema={s.EVENT_DATE: pl.Date},
+    )
+
+
+def scan_quarantine(root: Path) -> pl.LazyFrame:
+    """The ``quarantine`` table: every record or file that did not become a row."""
+    files = Manifest(Layout(root)).committed_files("quarantine/")
+    if not files:
+        return pl.LazyFrame(
+            schema=pl.Schema(pl.DataFrame(s.QUARANTINE_SCHEMA.empty_table()).schema)
+        )
+    return pl.scan_parquet(files)
