@@ -29,6 +29,12 @@ SummaryOpt = Annotated[
     Path | None, typer.Option("--summary-json", help="Write the run summary here.")
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+ChunkMbOpt = Annotated[
+    int, typer.Option("--chunk-mb", help="Compressed input per worker task (tuning).")
+]
+ChunkFilesOpt = Annotated[
+    int, typer.Option("--chunk-files", help="Most source objects per worker task and commit.")
+]
 
 
 def build_config(
@@ -41,6 +47,8 @@ def build_config(
     anonymous: bool,
     profile: str | None,
     strict: bool,
+    chunk_mb: int = 64,
+    chunk_files: int = 20_000,
 ) -> ConvertConfig:
     """The convert configuration from command-line values (shared with ``policygen run``)."""
     return ConvertConfig(
@@ -51,6 +59,8 @@ def build_config(
         workers=workers if workers is not None else default_workers(),
         strict=strict,
         s3=S3Options(endpoint_url=endpoint_url, anonymous=anonymous, profile=profile),
+        chunk_bytes=chunk_mb * 1024 * 1024,
+        chunk_files=chunk_files,
     )
 
 
@@ -98,11 +108,23 @@ def register(app: typer.Typer) -> None:
         strict: StrictOpt = False,
         summary_json: SummaryOpt = None,
         quiet: QuietOpt = False,
+        chunk_mb: ChunkMbOpt = 64,
+        chunk_files: ChunkFilesOpt = 20_000,
     ) -> None:
         """Ingest CloudTrail archives into the warehouse; re-runs ingest only what is new."""
         console = Console(stderr=True)
         config = build_config(
-            sources, warehouse, since, until, workers, endpoint_url, anonymous, profile, strict
+            sources,
+            warehouse,
+            since,
+            until,
+            workers,
+            endpoint_url,
+            anonymous,
+            profile,
+            strict,
+            chunk_mb,
+            chunk_files,
         )
         with RichProgress(console, enabled=not quiet) as progress:
             summary = api.convert(config, progress)

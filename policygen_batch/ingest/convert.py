@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -367,6 +368,7 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
                 quarantine_files.append(quarantine_file)
             progress.advance(len(result.outcomes))
         progress.finish()
+        shutil.rmtree(manifest.layout.root / staging, ignore_errors=True)
         _record_quarantine_details(manifest, summary, quarantine_files)
     summary.elapsed_s = time.perf_counter() - started
     return summary

@@ -1,0 +1,125 @@
+"""The reader turns any accepted object shape into rows, and everything else into reasons."""
+
+from __future__ import annotations
+
+import gzip
+
+import orjson
+import pytest
+
+from policygen_batch import schema as s
+from policygen_batch.ingest.reader import FileRejected, parse_object
+from policygen_batch.schema import RecordFlag
+from tests.factories import ACCOUNT, archive_bytes, record
+
+
+def _parse(data: bytes, key_account: str | None = None) -> tuple[object, set[tuple[str, str]]]:
+    seen: set[tuple[str, str]] = set()
+    return parse_object(data, "src/key.json.gz", key_account, seen), seen
+
+
+def test_archive_rows_keep_raw_and_flattened_columns() -> None:
+    """Each record becomes one row; raw holds the whole event; nested identity is resolved."""
+    rec = record(
+        "GetObject",
+        "s3.amazonaws.com",
+        requestParameters={"bucketName": "b", "key": "k"},
+        resources=[{"ARN": "arn:aws:s3:::b/k", "type": "AWS::S3::Object"}],
+    )
+    parsed, _ = _parse(archive_bytes([rec]))
+    assert parsed.records_read == 1 and parsed.rows == 1 and not parsed.quarantine
+    row = parsed.events.to_pylist()[0]
+    assert row[s.PRINCIPAL_ARN] == f"arn:aws:iam::{ACCOUNT}:role/app/Deployer"
+    assert row[s.PRINCIPAL_TYPE] == "role"
+    assert row[s.SESSION_NAME] == "s1"
+    assert orjson.loads(row[s.REQUEST_PARAMETERS]) == {"bucketName": "b", "key": "k"}
+    assert row[s.RESOURCES] == [
+        {"arn": "arn:aws:s3:::b/k", "type": "AWS::S3::Object", "account_id": None}
+    ]
+    assert orjson.loads(row[s.RAW]) == rec
+    assert row[s.EVENT_TIME].isoformat() == "2024-05-01T12:00:00+00:00"
+    assert row[s.RECORD_INDEX] == 0 and row[s.SOURCE_KEY] == "src/key.json.gz"
+
+
+def test_json_lines_keep_good_lines_and_quarantine_bad_ones() -> None:
+    """A JSON-lines export with one broken line loses only that line, with its number."""
+    lines = [orjson.dumps(record()), b"{not json", orjson.dumps(record()), b""]
+    parsed, _ = _parse(b"\n".join(lines))
+    assert parsed.records_read == 3
+    assert parsed.rows == 2
+    assert [(q[0], q[1].split(":")[0]) for q in parsed.quarantine] == [
+        (1, "invalid JSON on line 2")
+    ]
+
+
+def test_plain_array_and_single_event_are_accepted() -> None:
+    """A JSON array of events and a lone event object both read as events."""
+    parsed, _ = _parse(orjson.dumps([record(), record()]))
+    assert parsed.rows == 2
+    parsed, _ = _parse(orjson.dumps(record()))
+    assert parsed.rows == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"\x1f\x8b\x08\x00garbage", "corrupt gzip"),
+        (gzip.compress(b'{"Records": [{"eventTime": "2024-')[:-6], "corrupt gzip"),
+        (b'{"Records": [{"eventTime": "2024-', "invalid JSON"),
+        (b'{"foo": 1}', "wrong top-level shape"),
+        (b"42", "wrong top-level shape"),
+    ],
+)
+def test_unusable_objects_are_rejected_with_a_reason(data: bytes, reason: str) -> None:
+    """Corrupt, truncated, empty and wrongly shaped objects are rejected, saying why."""
+    with pytest.raises(FileRejected, match=reason):
+        _parse(data)
+
+
+def test_record_problems_are_flagged_or_quarantined() -> None:
+    """@timestamp stands in for eventTime (flagged); no time at all or a bad one quarantines."""
+    logstash = record()
+    del logstash["eventTime"]
+    logstash["@timestamp"] = "2020-09-14T00:44:23.000Z"
+    timeless = record()
+    del timeless["eventTime"]
+    bad_time = record(time="yesterday")
+    no_id = record()
+    del no_id["eventID"]
+    parsed, _ = _parse(archive_bytes([logstash, timeless, bad_time, no_id, "a string"]))  # type: ignore[list-item]
+    assert parsed.records_read == 5
+    assert parsed.rows == 2
+    reasons = sorted((q[0], q[1]) for q in parsed.quarantine)
+    assert reasons == [
+        (1, "no eventTime (nor @timestamp)"),
+        (2, "unparseable eventTime"),
+        (4, "record is not a JSON object"),
+    ]
+    rows = {r[s.RECORD_INDEX]: r for r in parsed.events.to_pylist()}
+    assert rows[0][s.RECORD_FLAGS] == [RecordFlag.TIME_FROM_AT_TIMESTAMP]
+    assert rows[0][s.EVENT_TIME].isoformat() == "2020-09-14T00:44:23+00:00"
+    assert rows[3][s.RECORD_FLAGS] == [RecordFlag.NO_EVENT_ID]
+    assert rows[3][s.EVENT_ID].startswith("synthetic-")
+
+
+def test_duplicates_within_a_chunk_are_counted_not_written() -> None:
+    """The same (eventID, account) twice keeps the first; the same id in another account is new."""
+    a = record(event_id="e1")
+    other = record(event_id="e1", account="999988887777")
+    seen: set[tuple[str, str]] = set()
+    first = parse_object(archive_bytes([a, a]), "one", None, seen)
+    second = parse_object(archive_bytes([a, other]), "two", None, seen)
+    assert (first.rows, first.duplicates) == (1, 1)
+    assert (second.rows, second.duplicates) == (1, 1)
+    assert second.events.column(s.ACCOUNT_ID).to_pylist() == ["999988887777"]
+
+
+def test_missing_recipient_account_falls_back_to_key_account() -> None:
+    """Without recipientAccountId the account comes from the delivery key, flagged."""
+    rec = record()
+    del rec["recipientAccountId"]
+    parsed, _ = _parse(archive_bytes([rec]), key_account="777766665555")
+    row = parsed.events.to_pylist()[0]
+    assert row[s.ACCOUNT_ID] == "777766665555"
+    assert row[s.RECORD_FLAGS] == [RecordFlag.NO_RECIPIENT_ACCOUNT]
