@@ -69,28 +69,27 @@ def _snapshot(
 
 
 def _killed_then_resumed(
-    src: Path, wh: Path, workers: int, after_commits: int | None, delay: float
+    src: Path, wh: Path, workers: int, after_commits: int, staged: bool
 ) -> int:
-    """Start convert, SIGKILL its process group part-way, run it again; return the number of
-    commits that existed when it was killed (-1 when it finished before the kill)."""
+    """Start convert; once *after_commits* commits exist (and, with *staged*, once a file of
+    the next chunk is staged), SIGKILL its process group; run it again. Return the number of
+    commits at the kill (-1 when the run ended before it)."""
     proc = subprocess.Popen(
         _command(src, wh, workers),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    commits = wh / "_manifest" / "commits"
+    commits, staging = wh / "_manifest" / "commits", wh / "_staging"
     deadline = time.monotonic() + 60
+    at_kill = -1
     try:
-        if after_commits is None:
-            time.sleep(delay)
-        else:
-            while time.monotonic() < deadline and proc.poll() is None:
-                if commits.is_dir() and len(list(commits.glob("*.json"))) >= after_commits:
-                    break
-                time.sleep(0.002)
+        while time.monotonic() < deadline and proc.poll() is None:
+            done = len(list(commits.glob("*.json"))) if commits.is_dir() else 0
+            if done >= after_commits and (not staged or any(staging.rglob("*.parquet"))):
+                break
+            time.sleep(0.001)
     finally:
-        at_kill = -1
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             at_kill = len(list(commits.glob("*.json"))) if commits.is_dir() else 0
@@ -108,13 +107,12 @@ def _killed_then_resumed(
 @pytest.fixture(scope="module")
 def corpus_and_clean(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, tuple[object, ...], float]:
-    """The corpus, the snapshot of an uninterrupted run, and how long that run took."""
+) -> tuple[Path, tuple[object, ...]]:
+    """The corpus and the snapshot of an uninterrupted run."""
     root = tmp_path_factory.mktemp("crash")
     src = root / "src"
     _corpus(src)
     clean = root / "clean"
-    started = time.monotonic()
     subprocess.run(
         _command(src, clean, 1),
         check=True,
@@ -122,25 +120,25 @@ def corpus_and_clean(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return src, _snapshot(clean), time.monotonic() - started
+    return src, _snapshot(clean)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("workers", "after_commits", "delay"),
-    [(1, 1, 0.0), (1, 15, 0.0), (2, 8, 0.0), (1, None, 0.6), (1, None, 0.8)],
+    ("workers", "after_commits", "staged"),
+    [(1, 0, True), (1, 1, False), (1, 15, False), (1, 20, True), (2, 8, False), (2, 5, True)],
 )
 def test_sigkill_then_rerun_equals_clean_run(
-    corpus_and_clean: tuple[Path, tuple[object, ...], float],
+    corpus_and_clean: tuple[Path, tuple[object, ...]],
     tmp_path: Path,
     workers: int,
-    after_commits: int | None,
-    delay: float,
+    after_commits: int,
+    staged: bool,
 ) -> None:
-    """Kill after some commits (or after a fraction of a clean run's time), resume, compare."""
-    src, clean, clean_seconds = corpus_and_clean
+    """Kill after some commits, or while a chunk is staged but not committed; resume; compare."""
+    src, clean = corpus_and_clean
     wh = tmp_path / "wh"
-    at_kill = _killed_then_resumed(src, wh, workers, after_commits, delay * clean_seconds)
+    at_kill = _killed_then_resumed(src, wh, workers, after_commits, staged)
     assert 0 <= at_kill < FILES // 3, "the kill must land before the run ends"
     assert _snapshot(wh) == clean
     assert not (wh / "_staging").exists() or not any((wh / "_staging").iterdir())
