@@ -7,15 +7,23 @@ notebook, a scheduler or the command line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from policygen_batch.catalog.loader import CatalogInfo
 from policygen_batch.catalog.model import Catalog
 from policygen_batch.config import ConvertConfig
+from policygen_batch.errors import BadInputError, UsageError
 from policygen_batch.ingest.convert import ConvertSummary
 from policygen_batch.progress import ProgressSink
+
+if TYPE_CHECKING:  # validate's types, imported lazily at run time like the stages themselves
+    from policygen_batch.validate.custom import CustomCheckResult
+    from policygen_batch.validate.findings import Finding
+    from policygen_batch.validate.render import FileFindings
 
 # --- convert and query (the warehouse) -----------------------------------------------------
 
@@ -53,3 +61,76 @@ def load_catalog(directory: Path | None = None) -> Catalog:
     from policygen_batch.catalog.loader import load_catalog as read_catalog
 
     return read_catalog(directory)
+
+
+# --- validate and custom policy checks -----------------------------------------------------
+
+
+def validate_policy(
+    document: Any, policy_type: str = "identity", catalog: object = None
+) -> list[Finding]:
+    """Findings for one parsed policy (what ``generate`` calls for every policy it writes).
+
+    *catalog* is the run's :class:`Catalog` (or ``validate.checks.catalog_view(catalog)``,
+    built once and reused, when validating many policies); ``None`` skips catalog checks.
+    """
+    from policygen_batch.validate.checks import validate_policy as run_checks
+
+    return run_checks(document, policy_type, catalog)
+
+
+def validate_files(
+    paths: Sequence[Path], policy_type: str = "identity", catalog_dir: Path | None = None
+) -> list[FileFindings]:
+    """Validate policy files (``policygen validate``); bad JSON is a finding, not an error."""
+    from policygen_batch.validate.checks import catalog_view, validate_policy_text
+    from policygen_batch.validate.render import FileFindings as Found
+
+    view = catalog_view(load_catalog(catalog_dir))
+    results = []
+    for path in paths:
+        text = _read_policy_text(path)
+        results.append(Found(str(path), validate_policy_text(text, policy_type, view), text))
+    return results
+
+
+def check_no_new_access(
+    existing: Path, candidate: Path, catalog_dir: Path | None = None
+) -> CustomCheckResult:
+    """PASS when *candidate* provably grants nothing *existing* does not (else FAIL + reasons)."""
+    from policygen_batch.validate.custom import check_no_new_access as run_check
+
+    catalog = load_catalog(catalog_dir)
+    return run_check(_read_policy(existing), _read_policy(candidate), catalog)
+
+
+def check_access_not_granted(
+    policy: Path,
+    actions: Sequence[str],
+    resources: Sequence[str],
+    catalog_dir: Path | None = None,
+) -> CustomCheckResult:
+    """PASS when *policy* provably grants none of *actions* on *resources* (else FAIL)."""
+    from policygen_batch.validate.custom import check_access_not_granted as run_check
+
+    del catalog_dir  # overlap of patterns decides; kept for a uniform command line
+    return run_check(_read_policy(policy), actions, resources)
+
+
+def _read_policy_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the policy file ({exc})") from exc
+
+
+def _read_policy(path: Path) -> Any:
+    from policygen_batch.validate.document import PolicyParseError, parse_policy_text
+
+    text = _read_policy_text(path)
+    try:
+        return parse_policy_text(text)
+    except PolicyParseError as exc:
+        raise BadInputError(
+            f"{path}: not JSON (line {exc.line}, column {exc.column}: {exc})"
+        ) from exc
