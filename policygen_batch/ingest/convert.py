@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from policygen_batch import schema as s
 from policygen_batch.config import ConvertConfig
 from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, discover, in_window
-from policygen_batch.ingest.reader import FileRejected, parse_object
+from policygen_batch.ingest.reader import FileRejected, parse_object, to_events
 from policygen_batch.progress import NullProgress, ProgressSink
 from policygen_batch.warehouse.layout import Layout
 from policygen_batch.warehouse.manifest import (
@@ -140,7 +140,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     """Parse and stage one chunk (runs in a worker process, or inline with one worker)."""
     root = Path(task.root)
     staging = root / task.staging
-    writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write)
+    writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events)
     seen: set[tuple[str, str]] = set()
     outcomes: list[SourceOutcome] = []
     quarantine: list[tuple[str, int | None, str, str | None]] = []

@@ -1,12 +1,16 @@
 """Writing the warehouse's Parquet files, and scanning them back as polars frames.
 
-Writers buffer rows per event date and flush a sorted row group every ``flush_rows`` rows:
-measured, that is both faster and lighter than buffering a whole chunk, and sorting each
-row group by ``(account_id, event_time)`` gives the statistics that prune accounts.
+Writers buffer rows per event date and flush a row group every ``flush_rows`` rows:
+measured, that is both faster and lighter than buffering a whole chunk. Rows are not
+sorted: objects are read in URL order and the delivery layout puts the account first in
+the key, so each row group already holds one account or a short run of accounts, which is
+what makes the ``account_id`` statistics prune (sorting the raw JSON column cost a fifth
+of the conversion time).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +51,6 @@ _STATISTICS_COLUMNS = [
     s.PRINCIPAL_ARN,
     s.PRINCIPAL_TYPE,
 ]
-_SORT_KEYS = [(s.ACCOUNT_ID, "ascending"), (s.EVENT_TIME, "ascending")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +75,16 @@ def _writer(path: Path, schema: pa.Schema, options: WriteOptions) -> pq.ParquetW
 
 @dataclass
 class PartitionedWriter:
-    """Writes event rows to one staged file per event date, in sorted row groups."""
+    """Writes event rows to one staged file per event date, a row group per flush.
+
+    *finish* turns buffered rows into rows of the events file schema at flush time, so
+    batch-level work (principal resolution) runs on whole row groups.
+    """
 
     directory: Path
     stem: str
     options: WriteOptions
+    finish: Callable[[pa.Table], pa.Table]
     _buffers: dict[str, list[pa.Table]] = field(default_factory=dict)
     _buffered: dict[str, int] = field(default_factory=dict)
     _writers: dict[str, pq.ParquetWriter] = field(default_factory=dict)
@@ -102,7 +110,7 @@ class PartitionedWriter:
         self._buffered.pop(day, None)
         if not parts:
             return
-        table = pa.concat_tables(parts).sort_by(_SORT_KEYS)
+        table = self.finish(pa.concat_tables(parts))
         writer = self._writers.get(day)
         if writer is None:
             writer = _writer(self.path_for(day), s.EVENTS_FILE_SCHEMA, self.options)

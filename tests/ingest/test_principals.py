@@ -4,18 +4,51 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import pytest
 
-from policygen_batch.ingest.principals import resolve_principal
-from policygen_batch.schema import PrincipalType, RecordFlag
+from policygen_batch import schema as s
+from policygen_batch.ingest.principals import (
+    ID_ACCOUNT,
+    ISSUER_ARN,
+    ROLE_PATH_GUESSED,
+    USER_NAME,
+    resolve_principals,
+)
+from policygen_batch.schema import PrincipalType
 from tests.factories import ACCOUNT, OTHER_ACCOUNT, role_identity, user_identity
+
+
+def resolve(identity: Any) -> dict[str, Any]:
+    """Resolve one userIdentity object through the vectorised rules."""
+    ident = identity if isinstance(identity, dict) else {}
+    context = ident.get("sessionContext") or {}
+    frame = pl.DataFrame(
+        {
+            s.IDENTITY_TYPE: [ident.get("type")],
+            s.IDENTITY_ARN: [ident.get("arn")],
+            ID_ACCOUNT: [ident.get("accountId")],
+            USER_NAME: [ident.get("userName")],
+            ISSUER_ARN: [(context.get("sessionIssuer") or {}).get("arn")],
+        },
+        schema={
+            c: pl.String
+            for c in (s.IDENTITY_TYPE, s.IDENTITY_ARN, ID_ACCOUNT, USER_NAME, ISSUER_ARN)
+        },
+    )
+    return resolve_principals(frame).row(0, named=True)
 
 
 def test_assumed_role_resolves_to_role_with_path_not_session() -> None:
     """An assumed-role session's policy is the role's, path included."""
-    p = resolve_principal(role_identity("team/app/Worker", session="i-0abc"))
-    assert p.arn == f"arn:aws:iam::{ACCOUNT}:role/team/app/Worker"
-    assert (p.kind, p.account, p.session_name) == (PrincipalType.ROLE, ACCOUNT, "i-0abc")
+    p = resolve(role_identity("team/app/Worker", session="i-0abc"))
+    assert p[s.PRINCIPAL_ARN] == f"arn:aws:iam::{ACCOUNT}:role/team/app/Worker"
+    assert (p[s.PRINCIPAL_TYPE], p[s.PRINCIPAL_ACCOUNT], p[s.SESSION_NAME]) == (
+        PrincipalType.ROLE,
+        ACCOUNT,
+        "i-0abc",
+    )
+    assert p[ROLE_PATH_GUESSED] is False
 
 
 @pytest.mark.parametrize(
@@ -29,27 +62,39 @@ def test_assumed_role_resolves_to_role_with_path_not_session() -> None:
             "aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
             PrincipalType.SERVICE_LINKED_ROLE,
         ),
+        ("MyAWSReservedSSO_NotReally", PrincipalType.ROLE),
     ],
 )
 def test_sso_and_service_linked_roles_are_told_apart(role: str, kind: str) -> None:
     """SSO permission-set roles and service-linked roles get their own kinds."""
-    assert resolve_principal(role_identity(role)).kind == kind
+    assert resolve(role_identity(role))[s.PRINCIPAL_TYPE] == kind
 
 
 def test_cross_account_role_lives_in_callers_account() -> None:
     """A role of another account calling into this one belongs to its own account."""
-    p = resolve_principal(role_identity("Auditor", account=OTHER_ACCOUNT))
-    assert p.account == OTHER_ACCOUNT
-    assert p.arn == f"arn:aws:iam::{OTHER_ACCOUNT}:role/Auditor"
+    p = resolve(role_identity("Auditor", account=OTHER_ACCOUNT))
+    assert p[s.PRINCIPAL_ACCOUNT] == OTHER_ACCOUNT
+    assert p[s.PRINCIPAL_ARN] == f"arn:aws:iam::{OTHER_ACCOUNT}:role/Auditor"
 
 
 def test_partial_assumed_role_rebuilds_role_arn_and_flags_unknown_path() -> None:
     """Without sessionIssuer the role ARN comes from the session ARN, path unknown."""
     identity = role_identity("deep/path/Worker")
     del identity["sessionContext"]
-    p = resolve_principal(identity)
-    assert p.arn == f"arn:aws:iam::{ACCOUNT}:role/Worker"
-    assert p.flag == RecordFlag.ROLE_PATH_UNKNOWN
+    p = resolve(identity)
+    assert p[s.PRINCIPAL_ARN] == f"arn:aws:iam::{ACCOUNT}:role/Worker"
+    assert p[ROLE_PATH_GUESSED] is True
+    assert p[s.SESSION_NAME] == "s1"
+
+
+def test_gov_cloud_partition_is_kept() -> None:
+    """A session ARN in another partition rebuilds a role ARN in that partition."""
+    identity = {
+        "type": "AssumedRole",
+        "arn": "arn:aws-us-gov:sts::123456789012:assumed-role/R/x",
+        "accountId": "123456789012",
+    }
+    assert resolve(identity)[s.PRINCIPAL_ARN] == "arn:aws-us-gov:iam::123456789012:role/R"
 
 
 def test_federated_user_resolves_to_issuing_iam_user() -> None:
@@ -62,8 +107,8 @@ def test_federated_user_resolves_to_issuing_iam_user() -> None:
             "sessionIssuer": {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/bob"}
         },
     }
-    p = resolve_principal(identity)
-    assert (p.arn, p.kind, p.session_name) == (
+    p = resolve(identity)
+    assert (p[s.PRINCIPAL_ARN], p[s.PRINCIPAL_TYPE], p[s.SESSION_NAME]) == (
         f"arn:aws:iam::{ACCOUNT}:user/bob",
         PrincipalType.USER,
         "bob-session",
@@ -74,6 +119,12 @@ def test_federated_user_resolves_to_issuing_iam_user() -> None:
     ("identity", "arn", "kind", "account"),
     [
         (user_identity("carol"), f"arn:aws:iam::{ACCOUNT}:user/carol", PrincipalType.USER, ACCOUNT),
+        (
+            {"type": "IAMUser", "accountId": OTHER_ACCOUNT, "userName": "dave"},
+            f"arn:aws:iam::{OTHER_ACCOUNT}:user/dave",
+            PrincipalType.USER,
+            OTHER_ACCOUNT,
+        ),
         (
             {"type": "Root", "arn": f"arn:aws:iam::{ACCOUNT}:root", "accountId": ACCOUNT},
             f"arn:aws:iam::{ACCOUNT}:root",
@@ -112,5 +163,5 @@ def test_other_identity_types(
     identity: Any, arn: str | None, kind: str, account: str | None
 ) -> None:
     """Users, root, services, other accounts and web identities resolve per §3."""
-    p = resolve_principal(identity)
-    assert (p.arn, p.kind, p.account) == (arn, kind, account)
+    p = resolve(identity)
+    assert (p[s.PRINCIPAL_ARN], p[s.PRINCIPAL_TYPE], p[s.PRINCIPAL_ACCOUNT]) == (arn, kind, account)

@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from policygen_batch import schema as s
-from policygen_batch.ingest.reader import FileRejected, parse_object
+from policygen_batch.ingest.reader import FileRejected, parse_object, to_events
 from policygen_batch.schema import RecordFlag
 from tests.factories import ACCOUNT, archive_bytes, record
 
@@ -28,7 +28,7 @@ def test_archive_rows_keep_raw_and_flattened_columns() -> None:
     )
     parsed, _ = _parse(archive_bytes([rec]))
     assert parsed.records_read == 1 and parsed.rows == 1 and not parsed.quarantine
-    row = parsed.events.to_pylist()[0]
+    row = to_events(parsed.events).to_pylist()[0]
     assert row[s.PRINCIPAL_ARN] == f"arn:aws:iam::{ACCOUNT}:role/app/Deployer"
     assert row[s.PRINCIPAL_TYPE] == "role"
     assert row[s.SESSION_NAME] == "s1"
