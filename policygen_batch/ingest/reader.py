@@ -246,14 +246,15 @@ def _columns_fast(records: list[dict[str, Any]]) -> dict[str, pa.Array] | None:
         struct = pa.array(records, _RECORD_STRUCT)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    columns = {column: struct.field(key) for column, key in _TOP_FIELDS}
-    identity = struct.field("userIdentity")
-    columns.update({column: identity.field(key) for column, key in _IDENTITY_FIELDS})
-    columns[ISSUER_ARN] = identity.field("sessionContext").field("sessionIssuer").field("arn")
-    listed = struct.field("resources")
+    # pc.struct_field, unlike StructArray.field, carries a parent's nulls into the child.
+    columns = {column: pc.struct_field(struct, key) for column, key in _TOP_FIELDS}
+    identity = pc.struct_field(struct, "userIdentity")
+    columns.update({column: pc.struct_field(identity, key) for column, key in _IDENTITY_FIELDS})
+    columns[ISSUER_ARN] = pc.struct_field(identity, ["sessionContext", "sessionIssuer", "arn"])
+    listed = pc.struct_field(struct, "resources")
     items = listed.values
     renamed = pa.StructArray.from_arrays(
-        [items.field("ARN"), items.field("type"), items.field("accountId")],
+        [pc.struct_field(items, key) for key in ("ARN", "type", "accountId")],
         fields=list(PARSED_SCHEMA.field(s.RESOURCES).type.value_type),
         mask=items.is_null() if items.null_count else None,
     )

@@ -123,3 +123,37 @@ def test_missing_recipient_account_falls_back_to_key_account() -> None:
     row = parsed.events.to_pylist()[0]
     assert row[s.ACCOUNT_ID] == "777766665555"
     assert row[s.RECORD_FLAGS] == [RecordFlag.NO_RECIPIENT_ACCOUNT]
+
+
+def test_unexpected_value_types_are_coerced_not_lost() -> None:
+    """A file with a string readOnly or a numeric field takes the tolerant path: values are
+    coerced (number → text, non-boolean flag → null) and every record still lands."""
+    odd = record(readOnly="true", awsRegion=42, userAgent={"nested": True})
+    plain = record()
+    parsed, _ = _parse(archive_bytes([odd, plain]))
+    rows = to_events(parsed.events).to_pylist()
+    assert [r[s.READ_ONLY] for r in rows] == [True, True]
+    assert rows[0][s.REGION] == "42"
+    assert orjson.loads(rows[0][s.USER_AGENT]) == {"nested": True}
+
+
+def test_fast_and_tolerant_column_paths_agree() -> None:
+    """For well-typed records, Arrow's one-call conversion equals the per-field path."""
+    from policygen_batch.ingest.reader import _columns_fast, _columns_tolerant
+
+    recs = [
+        record(
+            resources=[{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket", "accountId": ACCOUNT}]
+        ),
+        record(
+            identity={"type": "AWSService", "invokedBy": "ec2.amazonaws.com"},
+            errorCode="AccessDenied",
+        ),
+        record(resources=None),
+    ]
+    fast = _columns_fast(recs)
+    assert fast is not None
+    tolerant = _columns_tolerant(recs)
+    assert fast.keys() == tolerant.keys()
+    for name in fast:
+        assert fast[name].to_pylist() == tolerant[name].to_pylist(), name
