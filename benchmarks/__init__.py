@@ -1,0 +1,1 @@
+"""Benchmarks, and the seeded generator of realistic CloudTrail archives (``generate``)."""
