@@ -137,6 +137,19 @@ PARTITIONS: Final = frozenset(
     }
 )
 
+_PRIVATE_BLOCKS: Final = tuple(
+    ipaddress.ip_network(b)
+    for b in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
 _REGION = re.compile(r"^[a-z]{2,4}(-[a-z]+)?-[a-z]+-\d{1,2}$")
 _DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$"
@@ -294,5 +307,12 @@ def has_host_bits(value: Any) -> bool:
 
 
 def is_private_network(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
-    """True for networks entirely inside private, loopback or link-local space."""
-    return net.is_private or net.is_loopback or net.is_link_local
+    """True for networks inside RFC 1918, loopback, link-local or IPv6 unique-local space.
+
+    Explicit ranges rather than ``is_private``, which also counts documentation and other
+    reserved ranges that aws:SourceIp can legitimately see.
+    """
+    return any(
+        net.version == block.version and net.subnet_of(block)  # type: ignore[arg-type]  # versions checked
+        for block in _PRIVATE_BLOCKS
+    )
