@@ -1,0 +1,52 @@
+"""Soundness of pattern inclusion and overlap, checked against brute force."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policygen_batch.validate import patterns as P
+
+ALPHABET = "ab/"
+pattern_st = st.text(alphabet="ab/*?", max_size=5)
+WORDS = ["".join(w) for n in range(6) for w in itertools.product(ALPHABET, repeat=n)]
+
+
+def matches(pattern: str, word: str) -> bool:
+    """Reference glob matching with a regular expression."""
+    rx = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(rx, word, re.DOTALL) is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(inner=pattern_st, outer=pattern_st)
+def test_includes_is_sound(inner: str, outer: str) -> None:
+    """When inclusion is claimed, no short word matches inner but not outer."""
+    if P.includes(P.tokenize(inner), P.tokenize(outer)):
+        assert all(matches(outer, w) for w in WORDS if matches(inner, w))
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=pattern_st, b=pattern_st)
+def test_intersects_is_sound(a: str, b: str) -> None:
+    """When no overlap is claimed, no short word matches both."""
+    if not P.intersects(P.tokenize(a), P.tokenize(b)):
+        assert not any(matches(a, w) and matches(b, w) for w in WORDS)
+
+
+def test_examples() -> None:
+    """Everyday cases: action patterns fold case, variables only include themselves."""
+    t = P.tokenize
+    assert P.includes(t("S3:GetObject", fold_case=True), t("s3:get*", fold_case=True))
+    assert not P.includes(t("s3:*"), t("s3:Get*"))
+    assert P.includes(t("user/${aws:username}"), t("user/*"))
+    assert not P.includes(t("user/*"), t("user/${aws:username}"))
+    assert P.intersects(t("user/${aws:username}"), t("user/bob"))
+    assert not P.intersects(t("b/k"), P.format_tokens("${BucketName}"))
+    assert P.intersects(t("b/k"), P.format_tokens("${BucketName}/${ObjectName}"))
+    assert P.intersects(t("b*"), P.format_tokens("${BucketName}"))
+    assert P.split_arn("arn:aws:s3:::b") == ["arn", "aws", "s3", "", "", "b"]
+    assert P.split_arn("arn:aws:s3") is None
