@@ -33,7 +33,7 @@ check: lint types test  ## lint, types and tests
 
 demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-out/
 	rm -rf demo-warehouse demo-out
-	$(BIN)/policygen convert sample_logs --warehouse demo-warehouse --summary-json demo-warehouse/convert-summary.json
+	$(BIN)/policygen convert sample_logs/AWSLogs --warehouse demo-warehouse --summary-json demo-warehouse/convert-summary.json
 	$(BIN)/policygen query --warehouse demo-warehouse "SELECT account_id, principal_type, count(*) AS events FROM events GROUP BY account_id, principal_type ORDER BY account_id, principal_type"
 	@echo "warehouse: demo-warehouse/  (try: $(BIN)/policygen query --warehouse demo-warehouse 'SELECT * FROM events LIMIT 5')"
 
@@ -41,7 +41,7 @@ bench: $(STAMP)  ## benchmarks (timings live here, never in tests)
 	$(PY) -m benchmarks.bench_convert
 
 sample: $(STAMP)  ## regenerate sample_logs/ from the seeded generator
-	rm -rf sample_logs
+	rm -rf sample_logs/AWSLogs sample_logs/ground_truth.json
 	$(PY) -m benchmarks.generate --out sample_logs --seed 7 --preset sample
 
 clean:  ## remove the environment and generated outputs

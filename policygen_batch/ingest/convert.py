@@ -29,7 +29,13 @@ import pyarrow.parquet as pq
 from policygen_batch import schema as s
 from policygen_batch.config import ConvertConfig
 from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, discover, in_window
-from policygen_batch.ingest.reader import FileRejected, parse_object, to_events
+from policygen_batch.ingest.reader import (
+    FileRejected,
+    ParsedObject,
+    build_rows,
+    split_object,
+    to_events,
+)
 from policygen_batch.progress import NullProgress, ProgressSink
 from policygen_batch.warehouse.layout import Layout
 from policygen_batch.warehouse.manifest import (
@@ -136,18 +142,44 @@ def _read_bytes(obj: SourceObject, s3: S3Options, fs_cache: dict[str, Any]) -> b
     return Path(obj.url).read_bytes()
 
 
+#: Kept records buffered across objects before one Arrow conversion (see build_rows).
+_BATCH_RECORDS = 8192
+
+
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Parse and stage one chunk (runs in a worker process, or inline with one worker)."""
+    """Parse and stage one chunk (runs in a worker process, or inline with one worker).
+
+    Objects are split one by one, but their records are converted to Arrow in batches of
+    many objects: CloudTrail delivers many small files, and a conversion per file would
+    spend most of its time on fixed per-call costs.
+    """
     root = Path(task.root)
     staging = root / task.staging
     writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events)
     seen: set[tuple[str, str]] = set()
-    outcomes: list[SourceOutcome] = []
     quarantine: list[tuple[str, int | None, str, str | None]] = []
     fs_cache: dict[str, Any] = {}
+    tallies: dict[str, ParsedObject] = {}
+    rejected_by_source: dict[str, int] = {}
+    pending: list[ParsedObject] = []
+    pending_records = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_records
+        if pending_records:
+            rows, rejected = build_rows(pending, seen)
+            writer.add(rows)
+            for key, index, reason, raw in rejected:
+                quarantine.append((key, index, reason, raw))
+                rejected_by_source[key] = rejected_by_source.get(key, 0) + 1
+        for parsed in pending:  # the Python records are no longer needed
+            parsed.records, parsed.raws, parsed.times = [], [], []
+        pending, pending_records = [], 0
+
+    outcomes: list[SourceOutcome] = []
     for obj in task.objects:
         try:
-            parsed = parse_object(_read_bytes(obj, task.s3, fs_cache), obj.url, obj.account, seen)
+            parsed = split_object(_read_bytes(obj, task.s3, fs_cache), obj.url, obj.account, seen)
         except (FileRejected, OSError) as exc:
             reason = str(exc) if isinstance(exc, FileRejected) else f"unreadable: {exc}"
             quarantine.append((obj.url, None, reason, None))
@@ -157,23 +189,18 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
                 )
             )
             continue
-        if parsed.events is not None:
-            writer.add(parsed.events)
         quarantine.extend((obj.url, i, reason, raw) for i, reason, raw in parsed.quarantine)
+        tallies[obj.url] = parsed
+        pending.append(parsed)
+        pending_records += len(parsed.ids)
+        if pending_records >= _BATCH_RECORDS:
+            flush()
         outcomes.append(
-            SourceOutcome(
-                obj.url,
-                obj.size,
-                obj.version,
-                Outcome.INGESTED,
-                None,
-                parsed.records_read,
-                parsed.rows,
-                parsed.duplicates,
-                len(parsed.quarantine),
-            )
+            SourceOutcome(obj.url, obj.size, obj.version, Outcome.INGESTED, None, 0, 0, 0, 0)
         )
+    flush()
     staged = writer.close()
+    outcomes = [_tally(o, tallies.get(o.url), rejected_by_source.get(o.url, 0)) for o in outcomes]
     quarantine_file = None
     if quarantine:
         path = staging / f"chunk-{task.index:06d}-quarantine.parquet"
@@ -184,6 +211,23 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         outcomes,
         {day: str(path.relative_to(root)) for day, path in staged.items()},
         quarantine_file,
+    )
+
+
+def _tally(outcome: SourceOutcome, parsed: ParsedObject | None, rejected: int) -> SourceOutcome:
+    """The outcome of an ingested object with its counts filled in."""
+    if parsed is None:
+        return outcome
+    return SourceOutcome(
+        outcome.url,
+        outcome.size,
+        outcome.version,
+        outcome.outcome,
+        outcome.reason,
+        parsed.records_read,
+        len(parsed.ids) - rejected,
+        parsed.duplicates,
+        len(parsed.quarantine) + rejected,
     )
 
 

@@ -11,6 +11,7 @@ and prunes by that date, so that a window over a year of logs never opens a file
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -113,12 +114,21 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
 def _local_objects(root: Path) -> Iterator[SourceObject]:
     if not root.exists():
         raise SourceError(f"source not found: {root}")
-    paths: Iterable[Path] = [root] if root.is_file() else root.rglob("*")
-    for path in paths:
-        if not path.is_file():
-            continue
-        stat = path.stat()
-        url = str(path.resolve())
+    base = root.resolve()  # once: resolving every file costs more than reading small ones
+    if base.is_file():
+        found: Iterable[str] = [str(base)]
+    else:
+        # str paths throughout: a Path object per file costs more than reading small files
+        found = (
+            os.path.join(folder, name)  # noqa: PTH118 - see above
+            for folder, _, names in os.walk(base)
+            for name in names
+        )
+    for url in found:
+        try:
+            stat = os.stat(url)  # noqa: PTH116 - a str path, as above
+        except OSError as exc:
+            raise SourceError(f"cannot read {url}: {exc}") from exc
         kind, account, region, key_date = classify(url)
         yield SourceObject(
             url, stat.st_size, str(stat.st_mtime_ns), kind, account, region, key_date

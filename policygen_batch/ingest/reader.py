@@ -47,13 +47,33 @@ class FileRejected(Exception):
 
 
 @dataclass(slots=True)
+class ParsedObject:
+    """One source object split into records: those to keep (still Python values), the
+    quarantined ones with reasons, and the tallies. Arrow conversion happens later, for
+    many objects at once (:func:`build_rows`): CloudTrail delivers many small files, and
+    per-call costs would otherwise dominate."""
+
+    source_key: str
+    records_read: int
+    duplicates: int = 0
+    quarantine: list[tuple[int | None, str, str | None]] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    raws: list[bytes] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+    accounts: list[Any] = field(default_factory=list)
+    times: list[Any] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)
+    flags: dict[int, list[str]] = field(default_factory=dict)  # kept position → flags
+
+
+@dataclass(slots=True)
 class ParsedFile:
-    """What one source object yielded: rows, quarantined records and the tallies."""
+    """One object fully parsed (:func:`parse_object`): its rows and its tallies."""
 
     events: pa.Table | None
-    quarantine: list[tuple[int | None, str, str | None]] = field(default_factory=list)
-    records_read: int = 0
-    duplicates: int = 0
+    quarantine: list[tuple[int | None, str, str | None]]
+    records_read: int
+    duplicates: int
 
     @property
     def rows(self) -> int:
@@ -246,15 +266,20 @@ def _columns_fast(records: list[dict[str, Any]]) -> dict[str, pa.Array] | None:
         struct = pa.array(records, _RECORD_STRUCT)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    # pc.struct_field, unlike StructArray.field, carries a parent's nulls into the child.
-    columns = {column: pc.struct_field(struct, key) for column, key in _TOP_FIELDS}
-    identity = pc.struct_field(struct, "userIdentity")
-    columns.update({column: pc.struct_field(identity, key) for column, key in _IDENTITY_FIELDS})
-    columns[ISSUER_ARN] = pc.struct_field(identity, ["sessionContext", "sessionIssuer", "arn"])
-    listed = pc.struct_field(struct, "resources")
+    # flatten(), unlike StructArray.field, carries a parent's nulls into its children, and
+    # one call per level is much cheaper than one compute call per field.
+    top = dict(zip(_RECORD_STRUCT.names, struct.flatten(), strict=True))
+    columns = {column: top[key] for column, key in _TOP_FIELDS}
+    identity = dict(
+        zip(_RECORD_STRUCT["userIdentity"].type.names, top["userIdentity"].flatten(), strict=True)
+    )
+    columns.update({column: identity[key] for column, key in _IDENTITY_FIELDS})
+    (issuer,) = identity["sessionContext"].flatten()
+    (columns[ISSUER_ARN],) = issuer.flatten()
+    listed = top["resources"]
     items = listed.values
     renamed = pa.StructArray.from_arrays(
-        [pc.struct_field(items, key) for key in ("ARN", "type", "accountId")],
+        items.flatten(),
         fields=list(PARSED_SCHEMA.field(s.RESOURCES).type.value_type),
         mask=items.is_null() if items.null_count else None,
     )
@@ -288,44 +313,30 @@ def _columns_tolerant(records: list[dict[str, Any]]) -> dict[str, pa.Array]:
     return columns
 
 
-def parse_object(  # noqa: PLR0912, PLR0915 - per-record decisions read best as one loop
+def split_object(
     data: bytes,
     source_key: str,
     key_account: str | None,
     seen: set[tuple[str, str]],
-) -> ParsedFile:
-    """Parse one object's bytes into parsed rows (:data:`PARSED_SCHEMA`) and quarantine rows.
+) -> ParsedObject:
+    """Decompress and parse one object; decide for each record whether it is kept.
 
     *seen* holds ``(event_id, account_id)`` of rows already produced in this chunk: a record
     found again is counted as a duplicate and dropped (first delivery wins), and new keys
-    are added to it.
-
-    Only the per-record decisions (time, account, id, duplicate) run as a Python loop over
-    a handful of fields; the columns are converted by Arrow in one call, JSON texts stay
-    ``bytes`` (Arrow takes them without re-encoding), and times are parsed vectorised.
+    are added to it. Only the few fields these decisions need are read here.
 
     Raises:
         FileRejected: when nothing of the object can be used.
     """
     records, raws, bad_lines = _split_records(decompress(data))
-    result = ParsedFile(events=None, records_read=len(records) + len(bad_lines))
-    for number, reason in bad_lines:
-        result.quarantine.append((number, reason, None))
-
-    kept: list[dict[str, Any]] = []
-    ids: list[str] = []
-    accounts: list[Any] = []
-    times: list[Any] = []
-    raw_texts: list[bytes] = []
-    indexes: list[int] = []
-    flags: dict[int, list[str]] = {}  # row → flags; rare, so kept sparse
+    out = ParsedObject(source_key, records_read=len(records) + len(bad_lines))
+    out.quarantine.extend((number, reason, None) for number, reason in bad_lines)
     dumps = orjson.dumps
-
     for index, rec in enumerate(records):
         raw = raws[index]
         if type(rec) is not dict:
             text = "null" if rec is None else _str(rec)
-            result.quarantine.append((index, "record is not a JSON object", text))
+            out.quarantine.append((index, "record is not a JSON object", text))
             continue
         if raw is None:
             raw = dumps(rec)
@@ -334,7 +345,7 @@ def parse_object(  # noqa: PLR0912, PLR0915 - per-record decisions read best as 
         if not when:
             when = rec.get("@timestamp")
             if not when:
-                result.quarantine.append((index, "no eventTime (nor @timestamp)", raw.decode()))
+                out.quarantine.append((index, "no eventTime (nor @timestamp)", raw.decode()))
                 continue
             row_flags.append(RecordFlag.TIME_FROM_AT_TIMESTAMP)
         account = rec.get("recipientAccountId")
@@ -350,60 +361,80 @@ def parse_object(  # noqa: PLR0912, PLR0915 - per-record decisions read best as 
             row_flags.append(RecordFlag.NO_EVENT_ID)
         key = (event_id if type(event_id) is str else str(event_id), str(account or ""))
         if key in seen:
-            result.duplicates += 1
+            out.duplicates += 1
             continue
         seen.add(key)
         if row_flags:
-            flags[len(ids)] = row_flags
-        kept.append(rec)
-        ids.append(key[0])
-        accounts.append(account or None)
-        times.append(when)
-        raw_texts.append(raw)
-        indexes.append(index)
+            out.flags[len(out.ids)] = row_flags
+        out.records.append(rec)
+        out.ids.append(key[0])
+        out.accounts.append(account or None)
+        out.times.append(when)
+        out.raws.append(raw)
+        out.indexes.append(index)
+    return out
 
-    if not ids:
-        return result
+
+def build_rows(
+    objects: list[ParsedObject], seen: set[tuple[str, str]]
+) -> tuple[pa.Table, list[tuple[str, int, str, str]]]:
+    """Convert the kept records of *objects* to Arrow rows (:data:`PARSED_SCHEMA`) at once.
+
+    Returns the rows and the records rejected here, as ``(source_key, index, reason, raw)``
+    (an eventTime that does not parse); their keys are removed from *seen* again.
+    """
     string = pa.string()
-    columns = _columns_fast(kept) or _columns_tolerant(kept)
+    records = [r for o in objects for r in o.records]
+    columns = _columns_fast(records) or _columns_tolerant(records)
+    dumps = orjson.dumps
     for column, name in _JSON_FIELDS:
-        texts = [None if (v := r.get(name)) is None else dumps(v) for r in kept]
+        texts = [None if (v := r.get(name)) is None else dumps(v) for r in records]
         columns[column] = pa.array(texts, string)
+    flags: list[list[str] | None] = []
+    for o in objects:
+        flags.extend(o.flags.get(i) for i in range(len(o.ids)))
     columns.update(
         {
-            s.EVENT_ID: pa.array(ids, string),
-            s.EVENT_TIME: _time_column(times),
-            s.ACCOUNT_ID: _array(accounts, string),
-            s.RECORD_FLAGS: pa.array(
-                [flags.get(i) for i in range(len(ids))] if flags else [None] * len(ids),
-                pa.list_(string),
-            ),
-            s.SOURCE_KEY: pa.array([source_key] * len(ids), string),
-            s.RECORD_INDEX: pa.array(indexes, pa.int64()),
-            s.RAW: pa.array(raw_texts, string),
+            s.EVENT_ID: pa.array([i for o in objects for i in o.ids], string),
+            s.EVENT_TIME: _time_column([t for o in objects for t in o.times]),
+            s.ACCOUNT_ID: _array([a for o in objects for a in o.accounts], string),
+            s.RECORD_FLAGS: pa.array(flags, pa.list_(string)),
+            s.SOURCE_KEY: pa.array([o.source_key for o in objects for _ in o.ids], string),
+            s.RECORD_INDEX: pa.array([i for o in objects for i in o.indexes], pa.int64()),
+            s.RAW: pa.array([r for o in objects for r in o.raws], string),
         }
     )
     table = pa.Table.from_arrays(
         [columns[name] for name in PARSED_SCHEMA.names], schema=PARSED_SCHEMA
     )
     bad_time = table.column(s.EVENT_TIME).is_null()
-    if pc.any(bad_time).as_py():
-        rejected = table.filter(bad_time)
-        for index, raw_text in zip(
-            rejected.column(s.RECORD_INDEX).to_pylist(),
-            rejected.column(s.RAW).to_pylist(),
-            strict=True,
-        ):
-            result.quarantine.append((index, "unparseable eventTime", raw_text))
-        for event_id, account in zip(
-            rejected.column(s.EVENT_ID).to_pylist(),
-            rejected.column(s.ACCOUNT_ID).to_pylist(),
-            strict=True,
-        ):
-            seen.discard((event_id, account or ""))
-        table = table.filter(pc.invert(bad_time))
-    result.events = table
-    return result
+    if not bad_time.null_count and not pc.any(bad_time).as_py():
+        return table, []
+    rejected = table.filter(bad_time).select(
+        [s.SOURCE_KEY, s.RECORD_INDEX, s.RAW, s.EVENT_ID, s.ACCOUNT_ID]
+    )
+    out = []
+    for key, index, raw, event_id, account in zip(*rejected.to_pydict().values(), strict=True):
+        out.append((key, index, "unparseable eventTime", raw))
+        seen.discard((event_id, account or ""))
+    return table.filter(pc.invert(bad_time)), out
+
+
+def parse_object(
+    data: bytes, source_key: str, key_account: str | None, seen: set[tuple[str, str]]
+) -> ParsedFile:
+    """Split and build one object on its own (a convenience for tools and tests).
+
+    Raises:
+        FileRejected: when nothing of the object can be used.
+    """
+    split = split_object(data, source_key, key_account, seen)
+    quarantine = list(split.quarantine)
+    events = None
+    if split.ids:
+        events, rejected = build_rows([split], seen)
+        quarantine.extend((index, reason, raw) for _, index, reason, raw in rejected)
+    return ParsedFile(events, quarantine, split.records_read, split.duplicates)
 
 
 def to_events(parsed: pa.Table) -> pa.Table:

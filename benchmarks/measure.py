@@ -1,0 +1,61 @@
+"""Timing and peak memory of a command and all the processes it starts (Linux /proc)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """Wall time and the peak of the summed resident memory of the process tree."""
+
+    seconds: float
+    peak_rss_bytes: int
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _tree_rss(root: int) -> int:
+    tree = _children()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(tree.get(pid, []))
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def run_measured(command: list[str], interval: float = 0.02) -> Measured:
+    """Run *command* to completion, sampling the tree's RSS every *interval* seconds."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(interval)
+    elapsed = time.perf_counter() - started
+    if proc.returncode:
+        stderr = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {stderr[-2000:]}")
+    return Measured(elapsed, peak)
