@@ -145,7 +145,7 @@ class _Statement:
     def principal_covers(self, other: _Statement) -> bool:
         """Whether this statement's principals include all of *other*'s."""
         if self.principal is None or other.principal is None:
-            return self.principal is None
+            return self.principal is None and other.principal is None
         element, values = self.principal
         if element == "Principal" and ({("*", "*"), ("AWS", "*")} & values):
             return True
