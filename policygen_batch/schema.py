@@ -165,3 +165,55 @@ class RecordFlag:
     NO_EVENT_ID: Final = "no_event_id"  # synthetic id derived from the record's content
     NO_RECIPIENT_ACCOUNT: Final = "no_recipient_account"  # account taken from the key or caller
     ROLE_PATH_UNKNOWN: Final = "role_path_unknown"  # role ARN rebuilt from a session ARN
+
+
+# --- mapping output -------------------------------------------------------------------------
+# One row per (event, needed action, resource); see policygen_batch.mapping for the contract.
+ACTION: Final = "action"  # canonical IAM action (s3:GetObject); null when none applies
+RESOURCE: Final = "resource"  # ARN, "*" (no resource-level support), or null (not found)
+MAPPED_RESOURCE_TYPE: Final = "resource_type"  # "<prefix>:<catalog resource type>" or null
+STATUS: Final = "status"  # one of MappingStatus below
+DETAIL: Final = "detail"  # why: implied by what, why unmapped, which error, …
+# Working columns of the mapping stage only (never leave it).
+MAP_ROW: Final = "_map_row"
+MAP_SOURCE_KEY: Final = "_map_source_key"
+MAP_NAME: Final = "_map_name"
+MAP_PREFIX: Final = "_map_prefix"
+MAP_RULE: Final = "_map_rule"
+MAP_CANDIDATE: Final = "_map_candidate"
+MAP_PARTITION: Final = "_map_partition"
+MAP_VALUE: Final = "_map_value"
+MAP_NOTE: Final = "_map_note"
+MAP_FLAG: Final = "_map_flag"
+
+#: The mapping stage's output columns, in order.
+MAPPING_COLUMNS: Final = (
+    EVENT_ID,
+    ACCOUNT_ID,
+    REGION,
+    PRINCIPAL_ARN,
+    PRINCIPAL_TYPE,
+    PRINCIPAL_ACCOUNT,
+    EVENT_TIME,
+    EVENT_SOURCE,
+    EVENT_NAME,
+    ERROR_CODE,
+    ACTION,
+    RESOURCE,
+    MAPPED_RESOURCE_TYPE,
+    STATUS,
+    DETAIL,
+)
+
+
+class MappingStatus:
+    """Values of :data:`STATUS`: how an output row of the mapping came about."""
+
+    ALLOWED: Final = "allowed"  # the call was made (authorised); the action was needed
+    DENIED: Final = "denied"  # the authorization check refused it: data for reports, no grant
+    IMPLIED: Final = "implied"  # needed but never logged (iam:PassRole, ec2:CreateTags)
+    PERMISSIONLESS: Final = "permissionless"  # a call that needs no identity permission
+    NON_API: Final = "non_api"  # an event that is not an API call by the caller
+    UNMAPPED: Final = "unmapped"  # no IAM action known for it: reported, never guessed
+
+    ALL: Final = (ALLOWED, DENIED, IMPLIED, PERMISSIONLESS, NON_API, UNMAPPED)
