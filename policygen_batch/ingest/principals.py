@@ -3,8 +3,9 @@
 The policy of an assumed-role session belongs to the role (with its path), not to the
 session; a federated user's to the IAM user that called ``GetFederationToken``; a
 cross-account caller lives in ``userIdentity.accountId``, not in the recipient account.
-Calls that AWS services make for themselves, and the sign-in steps of SAML/OIDC/Identity
-Center users, belong to nobody whose policy we write.
+Calls that AWS services make for themselves (type ``AWSService``, or no type but an
+``invokedBy``, as KMS's scheduled ``RotateKey`` events have), and the sign-in steps of
+SAML/OIDC/Identity Center users, belong to nobody whose policy we write.
 
 The rules are polars expressions over a few ``userIdentity`` columns that the reader
 extracts, so they run once per batch in Rust instead of once per record in Python.
@@ -25,7 +26,14 @@ USER_NAME: Final = "_user_name"  # userIdentity.userName
 ISSUER_ARN: Final = "_issuer_arn"  # userIdentity.sessionContext.sessionIssuer.arn
 ROLE_PATH_GUESSED: Final = "_role_path_guessed"  # role ARN rebuilt from the session ARN
 
-IDENTITY_INPUTS: Final = (s.IDENTITY_TYPE, s.IDENTITY_ARN, ID_ACCOUNT, USER_NAME, ISSUER_ARN)
+IDENTITY_INPUTS: Final = (
+    s.IDENTITY_TYPE,
+    s.IDENTITY_ARN,
+    ID_ACCOUNT,
+    USER_NAME,
+    ISSUER_ARN,
+    s.INVOKED_BY,
+)
 
 _SESSION_ARN = r"^arn:([^:]+):sts::([^:]*):assumed-role/([^/]+).*$"
 _WEB_IDENTITY_TYPES = ("SAMLUser", "WebIdentityUser", "IdentityCenterUser", "Unknown")
@@ -82,7 +90,7 @@ def resolve_principals(frame: pl.DataFrame) -> pl.DataFrame:
         .then(pl.lit(PrincipalType.ROOT))
         .when((kind_in == "FederatedUser") & issuer.is_not_null())
         .then(pl.lit(PrincipalType.USER))
-        .when(kind_in == "AWSService")
+        .when((kind_in == "AWSService") | (kind_in.is_null() & pl.col(s.INVOKED_BY).is_not_null()))
         .then(pl.lit(PrincipalType.AWS_SERVICE))
         .when(kind_in == "AWSAccount")
         .then(pl.lit(PrincipalType.AWS_ACCOUNT))

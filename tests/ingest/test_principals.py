@@ -10,6 +10,7 @@ import pytest
 from policygen_batch import schema as s
 from policygen_batch.ingest.principals import (
     ID_ACCOUNT,
+    IDENTITY_INPUTS,
     ISSUER_ARN,
     ROLE_PATH_GUESSED,
     USER_NAME,
@@ -30,11 +31,9 @@ def resolve(identity: Any) -> dict[str, Any]:
             ID_ACCOUNT: [ident.get("accountId")],
             USER_NAME: [ident.get("userName")],
             ISSUER_ARN: [(context.get("sessionIssuer") or {}).get("arn")],
+            s.INVOKED_BY: [ident.get("invokedBy")],
         },
-        schema={
-            c: pl.String
-            for c in (s.IDENTITY_TYPE, s.IDENTITY_ARN, ID_ACCOUNT, USER_NAME, ISSUER_ARN)
-        },
+        schema=dict.fromkeys(IDENTITY_INPUTS, pl.String),
     )
     return resolve_principals(frame).row(0, named=True)
 
