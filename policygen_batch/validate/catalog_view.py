@@ -85,11 +85,36 @@ def arn_index(
     return {k: tuple(v) for k, v in index.items()}
 
 
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning ``limit + 1``) once it exceeds *limit*."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
 def did_you_mean(word: str, candidates: Sequence[str], *, limit: int = 3) -> list[str]:
-    """Close spellings of *word* among *candidates* (compared without case)."""
+    """Close spellings of *word* among *candidates* (compared without case).
+
+    Names one or two edits away come first (short service prefixes such as ``s4`` → ``s3``
+    are too short for similarity ratios); then names that are similar as a whole.
+    """
     by_lower = {c.lower(): c for c in candidates}
-    hits = difflib.get_close_matches(word.lower(), list(by_lower), n=limit, cutoff=0.75)
-    return [by_lower[h] for h in hits]
+    target = word.lower()
+    budget = 1 if len(target) <= 4 else 2
+    near = sorted((d, c) for c in by_lower if (d := _edit_distance(target, c, budget)) <= budget)
+    hits = [c for _, c in near]
+    for c in difflib.get_close_matches(target, list(by_lower), n=limit, cutoff=0.75):
+        if c not in hits:
+            hits.append(c)
+    return [by_lower[h] for h in hits[:limit]]
 
 
 def key_matches_template(key: str, template: str) -> bool:

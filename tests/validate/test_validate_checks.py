@@ -705,3 +705,15 @@ def test_findings_are_sorted_and_carry_statement_and_path(catalog: CatalogView) 
     bad = next(f for f in findings if f.issue_code == "INVALID_ACTION")
     assert (bad.statement_index, bad.path) == (1, "Statement[1].Action[1]")
     assert bad.finding_type is FindingType.ERROR
+
+
+def test_did_you_mean_suggestions(catalog: CatalogView) -> None:
+    """Near-miss services and actions get the right suggestion first."""
+    msgs = {
+        f.issue_code: f.message
+        for f in validate_policy(P(S(Action=["s4:GetObject", "s3:GetObjekt"])), ID, catalog)
+    }
+    assert "Did you mean s3?" in msgs["INVALID_SERVICE_IN_ACTION"]
+    assert "Did you mean s3:GetObject" in msgs["INVALID_ACTION"]
+    found = validate_policy(P(S(Action="ec2:DescribeInstance", Resource="*")), ID, catalog)
+    assert "ec2:DescribeInstances" in found[0].message
