@@ -30,10 +30,26 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's exception base classes: Typer ≥ 0.2x vendors its own copy of click, older
+    versions use click itself; both signal bad command lines."""
+    import click
+
+    found: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:
+        pass
+    else:
+        found.append(ClickException)
+    return tuple(found)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; map library errors to the exit-code table in :mod:`policygen_batch.errors`."""
     err = Console(stderr=True)
     app = build_app()
+    click_errors = _click_errors()
     try:
         app(args=argv, standalone_mode=False)
     except PolicygenError as exc:
@@ -44,14 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(int(ExitCode.INTERNAL))
-    except Exception as exc:  # the click usage errors and genuine bugs
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(int(ExitCode.USAGE))
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(int(ExitCode.USAGE))
-        raise
+    except click_errors as exc:  # a bad command line, found by the parser
+        exc.show()  # type: ignore[attr-defined]  # both ClickException classes have show()
+        sys.exit(int(ExitCode.USAGE))
     sys.exit(int(ExitCode.OK))
