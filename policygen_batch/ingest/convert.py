@@ -10,6 +10,7 @@ or on how the objects were chunked.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import shutil
@@ -17,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,13 +148,30 @@ def _read_bytes(obj: SourceObject, s3: S3Options, fs_cache: dict[str, Any]) -> b
 _BATCH_RECORDS = 8192
 
 
-def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Parse and stage one chunk (runs in a worker process, or inline with one worker).
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: parsed records are acyclic dicts and lists, and
+    with thousands of them alive in a batch each collection walks them all (measured: a
+    quarter of the conversion time). Reference counting still frees them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
-    Objects are split one by one, but their records are converted to Arrow in batches of
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Parse and stage one chunk (runs in a worker process, or inline with one worker)."""
+    with _gc_paused():
+        return _run_chunk(task)
+
+
+def _run_chunk(task: ChunkTask) -> ChunkResult:
+    """Objects are split one by one, but their records are converted to Arrow in batches of
     many objects: CloudTrail delivers many small files, and a conversion per file would
-    spend most of its time on fixed per-call costs.
-    """
+    spend most of its time on fixed per-call costs."""
     root = Path(task.root)
     staging = root / task.staging
     writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events)

@@ -96,10 +96,12 @@ class PartitionedWriter:
 
     def add(self, table: pa.Table) -> None:
         """Buffer *table* (events file schema), split by the UTC date of ``event_time``."""
-        dates = pc.strftime(table.column(s.EVENT_TIME), format="%Y-%m-%d")
+        # UTC instants → their UTC dates (strftime would go through the locale: slow)
+        dates = table.column(s.EVENT_TIME).cast(pa.timestamp("us")).cast(pa.date32())
         unique = pc.unique(dates).to_pylist()
-        for day in unique:
-            part = table if len(unique) == 1 else table.filter(pc.equal(dates, day))
+        for date_value in unique:
+            day = date_value.isoformat()
+            part = table if len(unique) == 1 else table.filter(pc.equal(dates, date_value))
             self._buffers.setdefault(day, []).append(part)
             self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
             if self._buffered[day] >= self.options.flush_rows:
