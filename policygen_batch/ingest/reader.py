@@ -1,15 +1,21 @@
-"""Turn the bytes of one source object into warehouse rows and quarantine rows.
+"""Turn the bytes of source objects into warehouse rows and quarantine rows.
 
-This is the hot path of ``convert``. It decompresses the object once, parses it once with
-orjson, and builds the Arrow columns in a single Python loop over the records; timestamps
-are parsed vectorised by Arrow afterwards. Anything it cannot use becomes a quarantine row
-with a reason, so that for every file::
+This is the hot path of ``convert``. Each object is decompressed once (ISA-L) and parsed
+once by msgspec, which does two things no general JSON parser does together: it hands
+back each record's *exact source bytes* (the ``raw`` column, and the JSON-text columns,
+without re-serialising anything), and it materialises only the ~25 fields the warehouse
+flattens, skipping the rest of each record in C. The per-record decisions (time,
+account, id, duplicate) are a short Python loop; the columns of many objects are then
+built by Arrow at once (:func:`build_rows`), because CloudTrail delivers many small files
+and per-call costs would otherwise dominate; principals are resolved per row group
+(:func:`to_events`). Anything that cannot be used becomes a quarantine row with a reason,
+so that for every object::
 
     records_read == rows + duplicates + quarantined
 
-Accepted shapes: a CloudTrail archive ``{"Records": [...]}`` (gzip or not), a JSON array of
-events, a single event object, and JSON lines (one event per line: CloudTrail Lake and
-CloudWatch Logs exports), gzip or not.
+Accepted shapes: a CloudTrail archive ``{"Records": [...]}``, a JSON array of events, a
+single event object, and JSON lines (one event per line: CloudTrail Lake and CloudWatch
+Logs exports), each gzip'd or not.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+import msgspec
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,18 +52,112 @@ class FileRejected(Exception):
     """The whole object is unusable (corrupt gzip, invalid JSON, wrong shape, empty)."""
 
 
+# --- the shapes msgspec decodes: only what the warehouse flattens ---------------------------
+# Scalars are typed ``Any`` so that a value of an unexpected JSON type is kept (and coerced
+# later), never a reason to reject a record.
+
+
+class _Issuer(msgspec.Struct):
+    arn: Any = None
+
+
+class _Context(msgspec.Struct):
+    sessionIssuer: _Issuer | None = None
+
+
+class _Identity(msgspec.Struct):
+    type: Any = None
+    arn: Any = None
+    accountId: Any = None
+    userName: Any = None
+    accessKeyId: Any = None
+    invokedBy: Any = None
+    sessionContext: _Context | None = None
+
+
+class _Resource(msgspec.Struct):
+    ARN: Any = None
+    arn: Any = None
+    type: Any = None
+    accountId: Any = None
+
+
+class _Record(msgspec.Struct):
+    """One CloudTrail record, typed where its structure is needed."""
+
+    eventID: Any = None
+    eventTime: Any = None
+    timestamp: Any = msgspec.field(default=None, name="@timestamp")
+    recipientAccountId: Any = None
+    awsRegion: Any = None
+    eventSource: Any = None
+    eventName: Any = None
+    eventType: Any = None
+    eventCategory: Any = None
+    eventVersion: Any = None
+    sourceIPAddress: Any = None
+    userAgent: Any = None
+    errorCode: Any = None
+    errorMessage: Any = None
+    sharedEventID: Any = None
+    vpcEndpointId: Any = None
+    readOnly: Any = None
+    managementEvent: Any = None
+    requestParameters: msgspec.Raw = msgspec.Raw()
+    responseElements: msgspec.Raw = msgspec.Raw()
+    additionalEventData: msgspec.Raw = msgspec.Raw()
+    userIdentity: _Identity | None = None
+    resources: list[_Resource] | None = None
+
+
+class _LooseRecord(_Record):
+    """The same record when ``userIdentity`` or ``resources`` have an unexpected shape."""
+
+    userIdentity: Any = None
+    resources: Any = None  # widened on purpose
+
+
+class _Archive(msgspec.Struct):
+    Records: list[msgspec.Raw]
+
+
+@dataclass(frozen=True, slots=True)
+class _Decoders:
+    """msgspec decoders, built once per process (they are immutable and cheap to share)."""
+
+    archive: msgspec.json.Decoder[_Archive] = field(
+        default_factory=lambda: msgspec.json.Decoder(_Archive)
+    )
+    array: msgspec.json.Decoder[list[msgspec.Raw]] = field(
+        default_factory=lambda: msgspec.json.Decoder(list[msgspec.Raw])
+    )
+    mapping: msgspec.json.Decoder[dict[str, msgspec.Raw]] = field(
+        default_factory=lambda: msgspec.json.Decoder(dict[str, msgspec.Raw])
+    )
+    raw: msgspec.json.Decoder[msgspec.Raw] = field(
+        default_factory=lambda: msgspec.json.Decoder(msgspec.Raw)
+    )
+    record: msgspec.json.Decoder[_Record] = field(
+        default_factory=lambda: msgspec.json.Decoder(_Record)
+    )
+    loose: msgspec.json.Decoder[_LooseRecord] = field(
+        default_factory=lambda: msgspec.json.Decoder(_LooseRecord)
+    )
+
+
+_DECODERS = _Decoders()
+
+
 @dataclass(slots=True)
 class ParsedObject:
-    """One source object split into records: those to keep (still Python values), the
-    quarantined ones with reasons, and the tallies. Arrow conversion happens later, for
-    many objects at once (:func:`build_rows`): CloudTrail delivers many small files, and
-    per-call costs would otherwise dominate."""
+    """One source object split into records: those to keep (decoded, not yet Arrow), the
+    quarantined ones with reasons, and the tallies."""
 
     source_key: str
     records_read: int
     duplicates: int = 0
     quarantine: list[tuple[int | None, str, str | None]] = field(default_factory=list)
-    records: list[dict[str, Any]] = field(default_factory=list)
+    records: list[_Record] = field(default_factory=list)
     raws: list[bytes] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     accounts: list[Any] = field(default_factory=list)
@@ -96,221 +196,66 @@ def decompress(data: bytes) -> bytes:
         raise FileRejected(f"corrupt gzip: {exc}") from exc
 
 
-def _split_records(text: bytes) -> tuple[list[Any], list[bytes | None], list[tuple[int, str]]]:
-    """Parse a document into records; return (records, raw texts or None, bad lines)."""
+def _record_texts(text: bytes) -> tuple[list[bytes], list[int], list[tuple[int, str]]]:
+    """Split a document into the source bytes of its records.
+
+    Returns (record texts, their positions, bad lines as (line index, reason)).
+    """
     stripped = text.strip()
     if not stripped:
         raise FileRejected("empty file")
+    decoders = _DECODERS
     try:
-        doc = orjson.loads(stripped)
-    except orjson.JSONDecodeError as exc:
+        if stripped.startswith(b"{"):
+            try:
+                records = decoders.archive.decode(stripped).Records
+            except msgspec.ValidationError:
+                keys = decoders.mapping.decode(stripped)
+                if "Records" in keys:
+                    raise FileRejected("wrong top-level shape: 'Records' is not an array") from None
+                if "eventName" in keys or "eventVersion" in keys:
+                    return [stripped], [0], []
+                raise FileRejected(
+                    "wrong top-level shape: an object without a 'Records' array"
+                ) from None
+        else:
+            try:
+                records = decoders.array.decode(stripped)
+            except msgspec.ValidationError:
+                raise FileRejected(
+                    "wrong top-level shape: neither an object nor an array"
+                ) from None
+    except msgspec.DecodeError as exc:
         lines = stripped.split(b"\n")
         if len(lines) < 2:
             raise FileRejected(f"invalid JSON: {exc}") from exc
-        return _split_lines(lines, exc)
-    if isinstance(doc, dict):
-        records = doc.get("Records")
-        if isinstance(records, list):
-            return records, [None] * len(records), []
-        if "eventName" in doc or "eventVersion" in doc:
-            return [doc], [stripped], []
-        raise FileRejected("wrong top-level shape: an object without a 'Records' array")
-    if isinstance(doc, list):
-        return doc, [None] * len(doc), []
-    raise FileRejected(f"wrong top-level shape: {type(doc).__name__}")
+        return _line_texts(lines, exc)
+    texts = [bytes(r) for r in records]
+    return texts, list(range(len(texts))), []
 
 
-def _split_lines(
-    lines: list[bytes], first_error: orjson.JSONDecodeError
-) -> tuple[list[Any], list[bytes | None], list[tuple[int, str]]]:
+def _line_texts(
+    lines: list[bytes], first_error: Exception
+) -> tuple[list[bytes], list[int], list[tuple[int, str]]]:
     """JSON lines: each non-empty line is one event; a bad line is quarantined, not fatal."""
-    records: list[Any] = []
-    raws: list[bytes | None] = []
+    texts: list[bytes] = []
+    positions: list[int] = []
     bad: list[tuple[int, str]] = []
+    check = _DECODERS.raw.decode
     for number, raw_line in enumerate(lines):
         line = raw_line.strip()
         if not line:
             continue
         try:
-            records.append(orjson.loads(line))
-            raws.append(line)
-        except orjson.JSONDecodeError as exc:
+            check(line)
+        except msgspec.DecodeError as exc:
             bad.append((number, f"invalid JSON on line {number + 1}: {exc}"))
-    if not records:
+            continue
+        texts.append(line)
+        positions.append(number)
+    if not texts:
         raise FileRejected(f"invalid JSON: {first_error}")
-    return records, raws, bad
-
-
-#: Top-level fields copied as they are: (column, record key).
-_TOP_FIELDS: tuple[tuple[str, str], ...] = (
-    (s.REGION, "awsRegion"),
-    (s.EVENT_SOURCE, "eventSource"),
-    (s.EVENT_NAME, "eventName"),
-    (s.EVENT_TYPE, "eventType"),
-    (s.EVENT_CATEGORY, "eventCategory"),
-    (s.EVENT_VERSION, "eventVersion"),
-    (s.SOURCE_IP, "sourceIPAddress"),
-    (s.USER_AGENT, "userAgent"),
-    (s.ERROR_CODE, "errorCode"),
-    (s.ERROR_MESSAGE, "errorMessage"),
-    (s.SHARED_EVENT_ID, "sharedEventID"),
-    (s.VPC_ENDPOINT_ID, "vpcEndpointId"),
-    (s.READ_ONLY, "readOnly"),
-    (s.MANAGEMENT_EVENT, "managementEvent"),
-)
-#: Fields kept as JSON text: (column, record key).
-_JSON_FIELDS: tuple[tuple[str, str], ...] = (
-    (s.REQUEST_PARAMETERS, "requestParameters"),
-    (s.RESPONSE_ELEMENTS, "responseElements"),
-    (s.ADDITIONAL_EVENT_DATA, "additionalEventData"),
-)
-#: ``userIdentity`` fields: (column, key).
-_IDENTITY_FIELDS: tuple[tuple[str, str], ...] = (
-    (s.IDENTITY_TYPE, "type"),
-    (s.IDENTITY_ARN, "arn"),
-    (ID_ACCOUNT, "accountId"),
-    (USER_NAME, "userName"),
-    (s.ACCESS_KEY_ID, "accessKeyId"),
-    (s.INVOKED_BY, "invokedBy"),
-)
-_EMPTY: dict[str, Any] = {}
-
-#: Rows as :func:`parse_object` yields them: the events file schema without the resolved
-#: principal columns, plus the identity inputs that :func:`to_events` resolves.
-PARSED_SCHEMA: pa.Schema = pa.schema(
-    [
-        field
-        for field in s.EVENTS_FILE_SCHEMA
-        if field.name
-        not in (s.PRINCIPAL_ARN, s.PRINCIPAL_TYPE, s.PRINCIPAL_ACCOUNT, s.SESSION_NAME)
-    ]
-    + [pa.field(name, pa.string()) for name in (ID_ACCOUNT, USER_NAME, ISSUER_ARN)]
-)
-
-
-def _resources(value: Any) -> list[dict[str, Any]] | None:
-    if not isinstance(value, list):
-        return None
-    return [
-        {
-            s.RESOURCE_ARN: _str(item.get("ARN") or item.get("arn")),
-            s.RESOURCE_TYPE: _str(item.get("type")),
-            s.RESOURCE_ACCOUNT_ID: _str(item.get("accountId")),
-        }
-        for item in value
-        if isinstance(item, dict)
-    ]
-
-
-def _parse_times(values: list[str | None]) -> list[datetime | None]:
-    """Per-value fallback for timestamps Arrow's vectorised cast refused."""
-    out: list[datetime | None] = []
-    for value in values:
-        try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        out.append(parsed)
-    return out
-
-
-def _str(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
-
-
-def _bool(value: Any) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return None
-
-
-def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
-    """An Arrow array of *values*; values of an unexpected JSON type are coerced, not lost
-    (a number where a string belongs becomes its text, a non-boolean flag becomes null)."""
-    try:
-        return pa.array(values, kind)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        coerce = _bool if kind == pa.bool_() else _str
-        return pa.array([coerce(v) for v in values], kind)
-
-
-def _record_struct() -> pa.StructType:
-    """The Arrow type that converts a whole list of record dicts in one C++ call."""
-    string = pa.string()
-    schema = s.EVENTS_FILE_SCHEMA
-    issuer = pa.struct([pa.field("sessionIssuer", pa.struct([pa.field("arn", string)]))])
-    identity = pa.struct(
-        [pa.field(key, string) for _, key in _IDENTITY_FIELDS]
-        + [pa.field("sessionContext", issuer)]
-    )
-    listed = pa.list_(pa.struct([pa.field(k, string) for k in ("ARN", "type", "accountId")]))
-    return pa.struct(
-        [pa.field(key, schema.field(column).type) for column, key in _TOP_FIELDS]
-        + [pa.field("userIdentity", identity), pa.field("resources", listed)]
-    )
-
-
-_RECORD_STRUCT = _record_struct()
-
-
-def _columns_fast(records: list[dict[str, Any]]) -> dict[str, pa.Array] | None:
-    """Columns of well-typed records, converted by Arrow in C++; None when a value has a
-    type the struct does not expect (the caller then takes the tolerant path)."""
-    try:
-        struct = pa.array(records, _RECORD_STRUCT)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    # flatten(), unlike StructArray.field, carries a parent's nulls into its children, and
-    # one call per level is much cheaper than one compute call per field.
-    top = dict(zip(_RECORD_STRUCT.names, struct.flatten(), strict=True))
-    columns = {column: top[key] for column, key in _TOP_FIELDS}
-    identity = dict(
-        zip(_RECORD_STRUCT["userIdentity"].type.names, top["userIdentity"].flatten(), strict=True)
-    )
-    columns.update({column: identity[key] for column, key in _IDENTITY_FIELDS})
-    (issuer,) = identity["sessionContext"].flatten()
-    (columns[ISSUER_ARN],) = issuer.flatten()
-    listed = top["resources"]
-    items = listed.values
-    renamed = pa.StructArray.from_arrays(
-        items.flatten(),
-        fields=list(PARSED_SCHEMA.field(s.RESOURCES).type.value_type),
-        mask=items.is_null() if items.null_count else None,
-    )
-    columns[s.RESOURCES] = pa.ListArray.from_arrays(
-        listed.offsets, renamed, mask=listed.is_null() if listed.null_count else None
-    )
-    return columns
-
-
-def _columns_tolerant(records: list[dict[str, Any]]) -> dict[str, pa.Array]:
-    """Columns of records whose values may have unexpected types: coerced, never lost."""
-    string = pa.string()
-    columns = {
-        column: _array([r.get(key) for r in records], PARSED_SCHEMA.field(column).type)
-        for column, key in _TOP_FIELDS
-    }
-    identities: list[dict[str, Any]] = [
-        i if isinstance(i := r.get("userIdentity"), dict) else _EMPTY for r in records
-    ]
-    for column, key in _IDENTITY_FIELDS:
-        columns[column] = _array([i.get(key) for i in identities], string)
-    issuers: list[Any] = []
-    for identity in identities:
-        context = identity.get("sessionContext")
-        issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
-        issuers.append(issuer.get("arn") if isinstance(issuer, dict) else None)
-    columns[ISSUER_ARN] = _array(issuers, string)
-    columns[s.RESOURCES] = pa.array(
-        [_resources(r.get("resources")) for r in records], PARSED_SCHEMA.field(s.RESOURCES).type
-    )
-    return columns
+    return texts, positions, bad
 
 
 def split_object(
@@ -319,43 +264,46 @@ def split_object(
     key_account: str | None,
     seen: set[tuple[str, str]],
 ) -> ParsedObject:
-    """Decompress and parse one object; decide for each record whether it is kept.
+    """Decompress and decode one object; decide for each record whether it is kept.
 
     *seen* holds ``(event_id, account_id)`` of rows already produced in this chunk: a record
     found again is counted as a duplicate and dropped (first delivery wins), and new keys
-    are added to it. Only the few fields these decisions need are read here.
+    are added to it.
 
     Raises:
         FileRejected: when nothing of the object can be used.
     """
-    records, raws, bad_lines = _split_records(decompress(data))
-    out = ParsedObject(source_key, records_read=len(records) + len(bad_lines))
+    texts, positions, bad_lines = _record_texts(decompress(data))
+    out = ParsedObject(source_key, records_read=len(texts) + len(bad_lines))
     out.quarantine.extend((number, reason, None) for number, reason in bad_lines)
-    dumps = orjson.dumps
-    for index, rec in enumerate(records):
-        raw = raws[index]
-        if type(rec) is not dict:
-            text = "null" if rec is None else _str(rec)
-            out.quarantine.append((index, "record is not a JSON object", text))
-            continue
-        if raw is None:
-            raw = dumps(rec)
+    decode, decode_loose = _DECODERS.record.decode, _DECODERS.loose.decode
+    for index, raw in zip(positions, texts, strict=True):
+        try:
+            rec = decode(raw)
+        except msgspec.ValidationError:
+            try:
+                rec = decode_loose(raw)
+            except msgspec.ValidationError:
+                out.quarantine.append((index, "record is not a JSON object", raw.decode()))
+                continue
         row_flags: list[str] = []
-        when = rec.get("eventTime")
+        when = rec.eventTime
         if not when:
-            when = rec.get("@timestamp")
+            when = rec.timestamp
             if not when:
                 out.quarantine.append((index, "no eventTime (nor @timestamp)", raw.decode()))
                 continue
             row_flags.append(RecordFlag.TIME_FROM_AT_TIMESTAMP)
-        account = rec.get("recipientAccountId")
+        account = rec.recipientAccountId
         if not account:
-            identity = rec.get("userIdentity")
-            account = key_account or (
-                identity.get("accountId") if isinstance(identity, dict) else None
-            )
+            identity = rec.userIdentity
+            caller = (
+                identity.get("accountId") if isinstance(identity, dict) else
+                identity.accountId if isinstance(identity, _Identity) else None
+            )  # fmt: skip
+            account = key_account or caller
             row_flags.append(RecordFlag.NO_RECIPIENT_ACCOUNT)
-        event_id = rec.get("eventID")
+        event_id = rec.eventID
         if not event_id:
             event_id = "synthetic-" + hashlib.sha256(raw).hexdigest()[:32]
             row_flags.append(RecordFlag.NO_EVENT_ID)
@@ -375,6 +323,152 @@ def split_object(
     return out
 
 
+#: Rows as :func:`build_rows` yields them: the events file schema without the resolved
+#: principal columns, plus the identity inputs that :func:`to_events` resolves.
+PARSED_SCHEMA: pa.Schema = pa.schema(
+    [
+        f
+        for f in s.EVENTS_FILE_SCHEMA
+        if f.name not in (s.PRINCIPAL_ARN, s.PRINCIPAL_TYPE, s.PRINCIPAL_ACCOUNT, s.SESSION_NAME)
+    ]
+    + [pa.field(name, pa.string()) for name in (ID_ACCOUNT, USER_NAME, ISSUER_ARN)]
+)
+
+#: Record attributes copied into columns: (column, attribute of _Record).
+_TOP_FIELDS: tuple[tuple[str, str], ...] = (
+    (s.REGION, "awsRegion"),
+    (s.EVENT_SOURCE, "eventSource"),
+    (s.EVENT_NAME, "eventName"),
+    (s.EVENT_TYPE, "eventType"),
+    (s.EVENT_CATEGORY, "eventCategory"),
+    (s.EVENT_VERSION, "eventVersion"),
+    (s.SOURCE_IP, "sourceIPAddress"),
+    (s.USER_AGENT, "userAgent"),
+    (s.ERROR_CODE, "errorCode"),
+    (s.ERROR_MESSAGE, "errorMessage"),
+    (s.SHARED_EVENT_ID, "sharedEventID"),
+    (s.VPC_ENDPOINT_ID, "vpcEndpointId"),
+    (s.READ_ONLY, "readOnly"),
+    (s.MANAGEMENT_EVENT, "managementEvent"),
+)
+#: JSON-text columns, kept as the source bytes: (column, attribute).
+_JSON_FIELDS: tuple[tuple[str, str], ...] = (
+    (s.REQUEST_PARAMETERS, "requestParameters"),
+    (s.RESPONSE_ELEMENTS, "responseElements"),
+    (s.ADDITIONAL_EVENT_DATA, "additionalEventData"),
+)
+#: ``userIdentity`` columns in the order :func:`_identity_row` returns them.
+_IDENTITY_COLUMNS: tuple[str, ...] = (
+    s.IDENTITY_TYPE,
+    s.IDENTITY_ARN,
+    ID_ACCOUNT,
+    USER_NAME,
+    s.ACCESS_KEY_ID,
+    s.INVOKED_BY,
+    ISSUER_ARN,
+)
+_NO_IDENTITY: tuple[Any, ...] = (None,) * len(_IDENTITY_COLUMNS)
+
+
+def _identity_row(identity: Any) -> tuple[Any, ...]:
+    """The identity columns of one record, whatever shape its ``userIdentity`` had."""
+    if isinstance(identity, _Identity):
+        context = identity.sessionContext
+        issuer = context.sessionIssuer if context is not None else None
+        return (
+            identity.type,
+            identity.arn,
+            identity.accountId,
+            identity.userName,
+            identity.accessKeyId,
+            identity.invokedBy,
+            issuer.arn if issuer is not None else None,
+        )
+    if isinstance(identity, dict):
+        context = identity.get("sessionContext")
+        issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
+        return (
+            identity.get("type"),
+            identity.get("arn"),
+            identity.get("accountId"),
+            identity.get("userName"),
+            identity.get("accessKeyId"),
+            identity.get("invokedBy"),
+            issuer.get("arn") if isinstance(issuer, dict) else None,
+        )
+    return _NO_IDENTITY
+
+
+def _resources(value: Any) -> list[tuple[Any, Any, Any]] | None:
+    """``resources[]`` as (arn, type, account) triples; other shapes keep what they can."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        return []
+    out: list[tuple[Any, Any, Any]] = []
+    for item in value:
+        if isinstance(item, _Resource):
+            out.append((_str(item.ARN or item.arn), _str(item.type), _str(item.accountId)))
+        elif isinstance(item, dict):
+            arn = item.get("ARN") or item.get("arn")
+            out.append((_str(arn), _str(item.get("type")), _str(item.get("accountId"))))
+    return out
+
+
+def _str(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return msgspec.json.encode(value).decode()
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return None
+
+
+def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
+    """An Arrow array of *values*; values of an unexpected JSON type are coerced, not lost
+    (a number where text belongs becomes its text, a non-boolean flag becomes null)."""
+    try:
+        return pa.array(values, kind)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        coerce = _bool if kind == pa.bool_() else _str
+        return pa.array([coerce(v) for v in values], kind)
+
+
+def _json_text(raw: msgspec.Raw) -> bytes | None:
+    text = bytes(raw)
+    return None if not text or text == b"null" else text
+
+
+def _parse_times(values: list[Any]) -> list[datetime | None]:
+    """Per-value fallback for timestamps Arrow's vectorised cast refused."""
+    out: list[datetime | None] = []
+    for value in values:
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        out.append(parsed)
+    return out
+
+
+def _time_column(values: list[Any]) -> pa.Array:
+    """Parse ISO-8601 times, vectorised when every value is well-formed (the usual case)."""
+    target = pa.timestamp("us", tz="UTC")
+    try:
+        return pa.array(values, pa.string()).cast(target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pa.array(_parse_times(values), target)
+
+
 def build_rows(
     objects: list[ParsedObject], seen: set[tuple[str, str]]
 ) -> tuple[pa.Table, list[tuple[str, int, str, str]]]:
@@ -385,11 +479,19 @@ def build_rows(
     """
     string = pa.string()
     records = [r for o in objects for r in o.records]
-    columns = _columns_fast(records) or _columns_tolerant(records)
-    dumps = orjson.dumps
+    columns: dict[str, pa.Array] = {}
+    for column, name in _TOP_FIELDS:
+        columns[column] = _array(
+            [getattr(r, name) for r in records], PARSED_SCHEMA.field(column).type
+        )
     for column, name in _JSON_FIELDS:
-        texts = [None if (v := r.get(name)) is None else dumps(v) for r in records]
-        columns[column] = pa.array(texts, string)
+        columns[column] = pa.array([_json_text(getattr(r, name)) for r in records], string)
+    identities = list(zip(*[_identity_row(r.userIdentity) for r in records], strict=True))
+    for column, values in zip(_IDENTITY_COLUMNS, identities, strict=True):
+        columns[column] = _array(list(values), string)
+    columns[s.RESOURCES] = pa.array(
+        [_resources(r.resources) for r in records], PARSED_SCHEMA.field(s.RESOURCES).type
+    )
     flags: list[list[str] | None] = []
     for o in objects:
         flags.extend(o.flags.get(i) for i in range(len(o.ids)))
@@ -408,7 +510,7 @@ def build_rows(
         [columns[name] for name in PARSED_SCHEMA.names], schema=PARSED_SCHEMA
     )
     bad_time = table.column(s.EVENT_TIME).is_null()
-    if not bad_time.null_count and not pc.any(bad_time).as_py():
+    if not pc.any(bad_time).as_py():
         return table, []
     rejected = table.filter(bad_time).select(
         [s.SOURCE_KEY, s.RECORD_INDEX, s.RAW, s.EVENT_ID, s.ACCOUNT_ID]
@@ -440,8 +542,8 @@ def parse_object(
 def to_events(parsed: pa.Table) -> pa.Table:
     """Resolve principals over a batch of parsed rows; return rows of the events file schema.
 
-    Kept apart from :func:`parse_object` so that it runs once per written row group rather
-    than once per (often small) source object: the vectorised rules have a fixed cost.
+    Kept apart from :func:`build_rows` so that it runs once per written row group rather
+    than once per (often small) batch: the vectorised rules have a fixed cost.
     """
     identity = pl.DataFrame(parsed.select(list(IDENTITY_INPUTS)))
     # Few distinct identities make many rows: resolve each once, then join back.
@@ -470,12 +572,3 @@ def to_events(parsed: pa.Table) -> pa.Table:
         ],
         schema=s.EVENTS_FILE_SCHEMA,
     )
-
-
-def _time_column(values: list[str | None]) -> pa.Array:
-    """Parse ISO-8601 times, vectorised when every value is well-formed (the usual case)."""
-    target = pa.timestamp("us", tz="UTC")
-    try:
-        return pa.array(values, pa.string()).cast(target)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return pa.array(_parse_times(values), target)

@@ -137,23 +137,30 @@ def test_unexpected_value_types_are_coerced_not_lost() -> None:
     assert orjson.loads(rows[0][s.USER_AGENT]) == {"nested": True}
 
 
-def test_fast_and_tolerant_column_paths_agree() -> None:
-    """For well-typed records, Arrow's one-call conversion equals the per-field path."""
-    from policygen_batch.ingest.reader import _columns_fast, _columns_tolerant
-
-    recs = [
-        record(
-            resources=[{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket", "accountId": ACCOUNT}]
-        ),
-        record(
-            identity={"type": "AWSService", "invokedBy": "ec2.amazonaws.com"},
-            errorCode="AccessDenied",
-        ),
-        record(resources=None),
+def test_identity_and_resources_of_odd_shapes_are_kept() -> None:
+    """A userIdentity or resources[] of an unexpected shape takes the loose decoder: the
+    record lands with what can be read, and its raw text is intact."""
+    odd_identity = record(identity="not an object")  # type: ignore[arg-type]
+    odd_resources = record(resources={"ARN": "arn:aws:s3:::b"})
+    good = record(resources=[{"ARN": "arn:aws:s3:::b", "type": "AWS::S3::Bucket"}])
+    parsed, _ = _parse(archive_bytes([odd_identity, odd_resources, good]))
+    rows = to_events(parsed.events).to_pylist()
+    assert [r[s.PRINCIPAL_TYPE] for r in rows] == ["unknown", "role", "role"]
+    assert [r[s.RESOURCES] for r in rows] == [
+        None,
+        [],
+        [{"arn": "arn:aws:s3:::b", "type": "AWS::S3::Bucket", "account_id": None}],
     ]
-    fast = _columns_fast(recs)
-    assert fast is not None
-    tolerant = _columns_tolerant(recs)
-    assert fast.keys() == tolerant.keys()
-    for name in fast:
-        assert fast[name].to_pylist() == tolerant[name].to_pylist(), name
+    assert orjson.loads(rows[0][s.RAW])["userIdentity"] == "not an object"
+
+
+def test_raw_is_the_source_bytes_of_each_record() -> None:
+    """raw keeps each record exactly as the archive spelled it (key order, spacing)."""
+    text = (
+        b'{"Records": [{"eventTime": "2024-05-01T00:00:00Z",  "eventID": "a", "z": 1, '
+        b'"a": [1, 2]}]}'
+    )
+    parsed, _ = _parse(text)
+    assert parsed.events.column(s.RAW).to_pylist() == [
+        '{"eventTime": "2024-05-01T00:00:00Z",  "eventID": "a", "z": 1, "a": [1, 2]}'
+    ]
