@@ -217,3 +217,31 @@ class MappingStatus:
     UNMAPPED: Final = "unmapped"  # no IAM action known for it: reported, never guessed
 
     ALL: Final = (ALLOWED, DENIED, IMPLIED, PERMISSIONLESS, NON_API, UNMAPPED)
+
+
+# --- usage and reports ----------------------------------------------------------------------
+# The aggregation stage's tables (policygen_batch.aggregate.usage); see its docstring.
+USAGE_COUNT: Final = "count"  # rows (= events) behind one aggregated key
+FIRST_SEEN: Final = "first_seen"  # earliest event_time behind the key (UTC)
+LAST_SEEN: Final = "last_seen"  # latest event_time behind the key (UTC)
+EVENTS: Final = "events"  # distinct events (event_id, account_id)
+DENIED_EVENTS: Final = "denied_events"  # events refused by authorization
+PERMISSIONLESS_EVENTS: Final = "permissionless_events"  # events needing no permission
+NON_API_EVENTS: Final = "non_api_events"  # events that are not API calls by the caller
+UNMAPPED_EVENTS: Final = "unmapped_events"  # events with no known IAM action
+ATTRIBUTED_EVENTS: Final = "attributed_events"  # events with a principal (principal_arn set)
+
+#: Key of the usage table: one row per (principal, action, resource, status).
+USAGE_KEY: Final = (
+    PRINCIPAL_ARN,
+    PRINCIPAL_TYPE,
+    PRINCIPAL_ACCOUNT,
+    ACTION,
+    RESOURCE,
+    MAPPED_RESOURCE_TYPE,
+    STATUS,
+)
+#: Key of the per-principal tallies.
+PRINCIPAL_KEY: Final = (PRINCIPAL_ARN, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT)
+#: Key of the unmapped tallies (principal null for unattributed events).
+UNMAPPED_KEY: Final = (PRINCIPAL_ARN, EVENT_SOURCE, EVENT_NAME, DETAIL)

@@ -1,0 +1,350 @@
+"""Usage of every principal at once: partial aggregates per partition, and their combination.
+
+The warehouse is cut into :class:`Partition` s (the committed files of one ``event_date``,
+split further when a day is large). :func:`partial_usage` maps one partition's events to IAM
+actions (:func:`policygen_batch.mapping.map_events`) and reduces them, for **all principals
+at once**, to four small tables (:class:`UsageTables`):
+
+``usage``       (principal, action, resource, resource type, status) → count, first_seen,
+                last_seen, detail — only rows with a principal and an action (allowed,
+                denied, implied)
+``principals``  per principal: distinct events, denied/permission-less/non-API/unmapped
+                events, first and last event time
+``unmapped``    (principal, event_source, event_name, detail) → count, over every event
+                (principal null when the event is attributed to nobody)
+``events``      one row of org-wide tallies (total, attributed, non-API, …)
+
+Every column of every table is a sum, a min or a max over rows, so :func:`combine` (concat,
+re-group, re-reduce) is associative and commutative: any grouping of the partitions, in any
+order, on any number of machines, gives exactly the table a single pass gives. That is the
+contract a distributed engine implements (:mod:`policygen_batch.engine`). ``detail`` is the
+least non-null detail in sort order — a deterministic example, not a full list.
+
+Only the columns the mapping needs are read (never ``raw``: ten times costlier to scan), and
+filters (window, accounts, principal globs) are applied before mapping. Counting units:
+an *event* is a row of the events table, identified by ``(event_id, account_id)``; a usage
+``count`` is a number of mapped rows, i.e. events that needed that action on that resource.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from policygen_batch import schema as s
+from policygen_batch.catalog.model import Catalog
+from policygen_batch.mapping import _EVENT_COLUMNS as _MAPPING_INPUT
+from policygen_batch.mapping import MappingTables, map_events
+
+#: The events columns the mapping stage reads (its documented input), nothing more. Taken from
+#: the mapping itself so the two cannot drift apart (it does not re-export the name).
+MAP_INPUT_COLUMNS = _MAPPING_INPUT
+
+_TIME = pl.Datetime("us", "UTC")
+_PARTITION_DIR = re.compile(r"event_date=(\d{4}-\d{2}-\d{2})$")
+
+#: Statuses whose rows carry an action worth aggregating per principal.
+_ACTION_STATUSES = (s.MappingStatus.ALLOWED, s.MappingStatus.DENIED, s.MappingStatus.IMPLIED)
+#: Event-level tallies: (output column, the status an event must have a row of).
+_EVENT_FLAGS = (
+    (s.DENIED_EVENTS, s.MappingStatus.DENIED),
+    (s.PERMISSIONLESS_EVENTS, s.MappingStatus.PERMISSIONLESS),
+    (s.NON_API_EVENTS, s.MappingStatus.NON_API),
+    (s.UNMAPPED_EVENTS, s.MappingStatus.UNMAPPED),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageFilter:
+    """Which events count: a window of event dates, caller accounts, principal ARN globs.
+
+    ``accounts`` filters the *caller's* account (``principal_account``): a principal's
+    cross-account calls are logged in other accounts' trails and still belong to it.
+    ``principals`` are shell-style globs (``*``, ``?``, ``[…]``) matched against the whole
+    principal ARN, case-sensitively; an event matches when any glob does. Filtering by
+    account or principal drops unattributed events (nobody's account, nobody's ARN).
+    """
+
+    since: date | None = None
+    until: date | None = None
+    accounts: tuple[str, ...] = ()
+    principals: tuple[str, ...] = ()
+
+    def day_selected(self, day: date) -> bool:
+        """True when *day* lies inside the window (both ends inclusive)."""
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    def expression(self) -> pl.Expr:
+        """The row filter as one polars expression (the window is also pruned by file)."""
+        expr = pl.lit(value=True)
+        if self.since is not None:
+            expr &= pl.col(s.EVENT_TIME) >= _day_start(self.since)
+        if self.until is not None:
+            expr &= pl.col(s.EVENT_TIME) < _day_start(self.until) + _ONE_DAY
+        if self.accounts:
+            expr &= pl.col(s.PRINCIPAL_ACCOUNT).is_in(list(self.accounts)).fill_null(False)
+        if self.principals:
+            pattern = "|".join(f"(?:{glob_regex(g)})" for g in self.principals)
+            expr &= pl.col(s.PRINCIPAL_ARN).str.contains(f"^(?:{pattern})$").fill_null(False)
+        return expr
+
+
+_ONE_DAY = pl.duration(days=1)
+
+
+def _day_start(day: date) -> pl.Expr:
+    return pl.lit(day).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+
+
+def glob_regex(glob: str) -> str:
+    """A regular expression (Rust/polars dialect, unanchored) for a shell-style glob.
+
+    Written here rather than taken from :func:`fnmatch.translate`, whose output uses
+    Python-only syntax (``\\Z``, ``(?s:…)``) that the polars regex engine rejects.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        char = glob[i]
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = glob.find("]", i + 2)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = glob[i + 1 : end]
+                negate = body.startswith("!")
+                body = body[1:] if negate else body
+                escaped = body.replace("\\", "\\\\").replace("[", "\\[")
+                out.append(f"[{'^' if negate else ''}{escaped}]")
+                i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """A unit of work: committed events files of one event date (a day may be cut in parts)."""
+
+    key: str  # "<event_date>#<part>": unique, sortable, readable in progress and errors
+    day: date
+    files: tuple[Path, ...]
+
+
+def partitions(
+    files: Iterable[Path], usage_filter: UsageFilter, max_bytes: int = 256 * 1024 * 1024
+) -> list[Partition]:
+    """Group committed events *files* into partitions, pruning days outside the window.
+
+    Files of one day are cut into runs of at most *max_bytes* (on disk) so that a large
+    day does not have to be mapped in one piece; any cut gives the same combined result.
+    """
+    by_day: dict[date, list[Path]] = {}
+    for path in files:
+        match = _PARTITION_DIR.search(path.parent.name)
+        if match is None:
+            continue  # not an events partition file (the manifest only lists those)
+        day = date.fromisoformat(match.group(1))
+        if usage_filter.day_selected(day):
+            by_day.setdefault(day, []).append(path)
+    out: list[Partition] = []
+    for day in sorted(by_day):
+        group: list[Path] = []
+        size = 0
+        for path in sorted(by_day[day]):
+            file_size = path.stat().st_size
+            if group and size + file_size > max_bytes:
+                out.append(Partition(f"{day.isoformat()}#{len(out)}", day, tuple(group)))
+                group, size = [], 0
+            group.append(path)
+            size += file_size
+        if group:
+            out.append(Partition(f"{day.isoformat()}#{len(out)}", day, tuple(group)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTables:
+    """The four aggregated tables (see the module docstring); partial or combined."""
+
+    usage: pl.DataFrame
+    principals: pl.DataFrame
+    unmapped: pl.DataFrame
+    events: pl.DataFrame
+
+    def equals(self, other: UsageTables) -> bool:
+        """Same rows in the same order in all four tables (tables are kept sorted)."""
+        return all(
+            a.equals(b)
+            for a, b in (
+                (self.usage, other.usage),
+                (self.principals, other.principals),
+                (self.unmapped, other.unmapped),
+                (self.events, other.events),
+            )
+        )
+
+
+def scan_partition(partition: Partition, usage_filter: UsageFilter) -> pl.LazyFrame:
+    """The filtered events of one partition, only the columns the mapping reads."""
+    frame = pl.scan_parquet(list(partition.files)).select(MAP_INPUT_COLUMNS)
+    return frame.filter(usage_filter.expression())
+
+
+def partial_usage(
+    events: pl.LazyFrame, catalog: Catalog, tables: MappingTables | None = None
+) -> UsageTables:
+    """Map *events* (already filtered) and reduce them to sorted partial tables."""
+    mapped = map_events(events, catalog, tables).collect()
+    return reduce_mapped(mapped.lazy())
+
+
+def reduce_mapped(mapped: pl.LazyFrame) -> UsageTables:
+    """The four tables from mapping output (:data:`~policygen_batch.schema.MAPPING_COLUMNS`)."""
+    usage = (
+        mapped.filter(
+            pl.col(s.PRINCIPAL_ARN).is_not_null()
+            & pl.col(s.ACTION).is_not_null()
+            & pl.col(s.STATUS).is_in(_ACTION_STATUSES)
+        )
+        .group_by(s.USAGE_KEY)
+        .agg(
+            pl.len().cast(pl.Int64).alias(s.USAGE_COUNT),
+            pl.col(s.EVENT_TIME).min().alias(s.FIRST_SEEN),
+            pl.col(s.EVENT_TIME).max().alias(s.LAST_SEEN),
+            pl.col(s.DETAIL).min().alias(s.DETAIL),
+        )
+    )
+    per_event = mapped.group_by(s.EVENT_ID, s.ACCOUNT_ID).agg(
+        pl.col(s.PRINCIPAL_ARN).first(),
+        pl.col(s.PRINCIPAL_TYPE).first(),
+        pl.col(s.PRINCIPAL_ACCOUNT).first(),
+        pl.col(s.EVENT_TIME).first(),
+        *((pl.col(s.STATUS) == status).any().alias(name) for name, status in _EVENT_FLAGS),
+    )
+    flags = [pl.col(name).sum().cast(pl.Int64).alias(name) for name, _ in _EVENT_FLAGS]
+    principals = (
+        per_event.filter(pl.col(s.PRINCIPAL_ARN).is_not_null())
+        .group_by(s.PRINCIPAL_KEY)
+        .agg(
+            pl.len().cast(pl.Int64).alias(s.EVENTS),
+            *flags,
+            pl.col(s.EVENT_TIME).min().alias(s.FIRST_SEEN),
+            pl.col(s.EVENT_TIME).max().alias(s.LAST_SEEN),
+        )
+    )
+    unmapped = (
+        mapped.filter(pl.col(s.STATUS) == s.MappingStatus.UNMAPPED)
+        .group_by(s.UNMAPPED_KEY)
+        .agg(pl.len().cast(pl.Int64).alias(s.USAGE_COUNT))
+    )
+    events = per_event.select(
+        pl.len().cast(pl.Int64).alias(s.EVENTS),
+        pl.col(s.PRINCIPAL_ARN).is_not_null().sum().cast(pl.Int64).alias(s.ATTRIBUTED_EVENTS),
+        *flags,
+    )
+    usage_df, principals_df, unmapped_df, events_df = pl.collect_all(
+        [usage, principals, unmapped, events]
+    )
+    return _normalised(usage_df, principals_df, unmapped_df, events_df)
+
+
+def combine(parts: Sequence[UsageTables]) -> UsageTables:
+    """Merge partial tables: sums of counts, min of first_seen/detail, max of last_seen."""
+    if not parts:
+        return empty_usage()
+    if len(parts) == 1:
+        return parts[0]
+    usage = (
+        pl.concat([p.usage for p in parts])
+        .group_by(s.USAGE_KEY)
+        .agg(
+            pl.col(s.USAGE_COUNT).sum(),
+            pl.col(s.FIRST_SEEN).min(),
+            pl.col(s.LAST_SEEN).max(),
+            pl.col(s.DETAIL).min(),
+        )
+    )
+    principal_sums = [s.EVENTS, *(name for name, _ in _EVENT_FLAGS)]
+    principals = (
+        pl.concat([p.principals for p in parts])
+        .group_by(s.PRINCIPAL_KEY)
+        .agg(
+            *(pl.col(c).sum() for c in principal_sums),
+            pl.col(s.FIRST_SEEN).min(),
+            pl.col(s.LAST_SEEN).max(),
+        )
+    )
+    unmapped = (
+        pl.concat([p.unmapped for p in parts])
+        .group_by(s.UNMAPPED_KEY)
+        .agg(pl.col(s.USAGE_COUNT).sum())
+    )
+    events = pl.concat([p.events for p in parts]).select(pl.all().sum())
+    return _normalised(usage, principals, unmapped, events)
+
+
+def empty_usage() -> UsageTables:
+    """The tables of no events at all (the identity element of :func:`combine`)."""
+    return reduce_mapped(pl.LazyFrame(schema=_MAPPING_SCHEMA))
+
+
+_MAPPING_SCHEMA = pl.Schema(
+    {
+        s.EVENT_ID: pl.String(),
+        s.ACCOUNT_ID: pl.String(),
+        s.REGION: pl.String(),
+        s.PRINCIPAL_ARN: pl.String(),
+        s.PRINCIPAL_TYPE: pl.String(),
+        s.PRINCIPAL_ACCOUNT: pl.String(),
+        s.EVENT_TIME: _TIME,
+        s.EVENT_SOURCE: pl.String(),
+        s.EVENT_NAME: pl.String(),
+        s.ERROR_CODE: pl.String(),
+        s.ACTION: pl.String(),
+        s.RESOURCE: pl.String(),
+        s.MAPPED_RESOURCE_TYPE: pl.String(),
+        s.STATUS: pl.String(),
+        s.DETAIL: pl.String(),
+    }
+)
+
+
+def _normalised(
+    usage: pl.DataFrame, principals: pl.DataFrame, unmapped: pl.DataFrame, events: pl.DataFrame
+) -> UsageTables:
+    """Fixed column order, dtypes and row order, so equal content means equal frames."""
+    usage = usage.select(
+        *s.USAGE_KEY,
+        pl.col(s.USAGE_COUNT).cast(pl.Int64),
+        pl.col(s.FIRST_SEEN).cast(_TIME),
+        pl.col(s.LAST_SEEN).cast(_TIME),
+        s.DETAIL,
+    ).sort(s.USAGE_KEY, nulls_last=True)
+    principals = principals.select(
+        *s.PRINCIPAL_KEY,
+        *(pl.col(c).cast(pl.Int64) for c in (s.EVENTS, *(n for n, _ in _EVENT_FLAGS))),
+        pl.col(s.FIRST_SEEN).cast(_TIME),
+        pl.col(s.LAST_SEEN).cast(_TIME),
+    ).sort(s.PRINCIPAL_KEY, nulls_last=True)
+    unmapped = unmapped.select(*s.UNMAPPED_KEY, pl.col(s.USAGE_COUNT).cast(pl.Int64)).sort(
+        pl.col(s.USAGE_COUNT),
+        *s.UNMAPPED_KEY,
+        descending=[True, False, False, False, False],
+        nulls_last=True,
+    )
+    columns = (s.EVENTS, s.ATTRIBUTED_EVENTS, *(n for n, _ in _EVENT_FLAGS))
+    events = events.select(pl.col(c).fill_null(0).cast(pl.Int64) for c in columns)
+    return UsageTables(usage, principals, unmapped, events)
