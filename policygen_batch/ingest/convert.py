@@ -47,7 +47,12 @@ from policygen_batch.warehouse.manifest import (
     StagedFile,
     open_for_write,
 )
-from policygen_batch.warehouse.parquet import PartitionedWriter, WriteOptions, write_quarantine
+from policygen_batch.warehouse.parquet import (
+    PartitionedWriter,
+    WriteOptions,
+    write_events,
+    write_quarantine,
+)
 
 
 class SkipReason:
@@ -254,53 +259,95 @@ def _tally(outcome: SourceOutcome, parsed: ParsedObject | None, rejected: int) -
 
 
 class CommittedIds:
-    """``(event_id, account_id)`` of committed rows, loaded per event date when first needed."""
+    """``(event_date, event_id, account_id)`` of committed rows: each date's keys are read
+    from the warehouse the first time a chunk touches that date, then kept up to date.
 
-    def __init__(self, layout: Layout, manifest: Manifest) -> None:
+    A missing account is kept as ``""``, as the reader's ``seen`` set keeps it. All the
+    staged files of a chunk are checked with one join: the usual answer is "no duplicate",
+    and a handful of polars calls per chunk keep the parent's share of the work small.
+    """
+
+    _DAY = "_day"
+    _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
+
+    def __init__(self, layout: Layout, manifest: Manifest, write: WriteOptions) -> None:
         self._layout = layout
+        self._write = write
         self._files = manifest.committed_files("events/")
-        self._by_date: dict[str, pl.DataFrame] = {}
+        self._loaded: set[str] = set()
+        self._known = pl.DataFrame(schema=dict.fromkeys(self._KEYS, pl.String))
 
-    def _load(self, day: str) -> pl.DataFrame:
-        prefix = str(self._layout.event_partition(day)) + os.sep
-        files = [f for f in self._files if str(f).startswith(prefix)]
-        if not files:
-            return pl.DataFrame(schema={s.EVENT_ID: pl.String, s.ACCOUNT_ID: pl.String})
-        return pl.read_parquet(files, columns=[s.EVENT_ID, s.ACCOUNT_ID], hive_partitioning=False)
-
-    def drop_committed(self, day: str, path: Path) -> dict[str, int]:
-        """Remove already-committed rows from the staged file *path* (rewriting it only when
-        there are any); record its ids as committed; return duplicates per source key."""
-        known = self._by_date.get(day)
-        if known is None:
-            known = self._load(day)
-        staged = pl.read_parquet(path, columns=[s.EVENT_ID, s.ACCOUNT_ID, s.SOURCE_KEY])
-        keys = [s.EVENT_ID, s.ACCOUNT_ID]
-        flagged = staged.with_columns(pl.col(s.ACCOUNT_ID).fill_null("")).join(
-            known.with_columns(pl.col(s.ACCOUNT_ID).fill_null(""), pl.lit(True).alias("_dup")),
-            on=keys,
-            how="left",
-            maintain_order="left",
+    def _read_keys(self, day_of: dict[Path, str]) -> pl.DataFrame:
+        """Keys of the files in *day_of* (file → its event date), read in one scan."""
+        frame = pl.scan_parquet(
+            list(day_of), hive_partitioning=False, include_file_paths="_file"
+        ).select(
+            pl.col("_file").replace_strict({str(f): d for f, d in day_of.items()}).alias(self._DAY),
+            pl.col(s.EVENT_ID),
+            pl.col(s.ACCOUNT_ID).fill_null(""),
         )
-        is_dup = flagged["_dup"].is_not_null()
+        return frame.collect()
+
+    def _load(self, days: set[str]) -> None:
+        """Add the committed keys of *days* (those not loaded yet)."""
+        prefixes = {str(self._layout.event_partition(d)) + os.sep: d for d in days}
+        day_of = {
+            f: day
+            for f in self._files
+            for prefix, day in prefixes.items()
+            if str(f).startswith(prefix)
+        }
+        if day_of:
+            self._known = pl.concat([self._known, self._read_keys(day_of)])
+        self._loaded |= days
+
+    def drop_committed(self, staged: dict[str, Path]) -> dict[str, int]:
+        """Remove already-committed rows from the staged files (event date → file), rewriting
+        only those that have any; record their keys; return duplicates per source key."""
+        if not staged:
+            return {}
+        self._load(set(staged) - self._loaded)
+        keys = list(self._KEYS)
+        new = self._read_keys({p: d for d, p in staged.items()})
         dups: dict[str, int] = {}
-        if is_dup.any():
-            counts = staged.filter(is_dup).group_by(s.SOURCE_KEY).len()
-            dups = dict(zip(counts[s.SOURCE_KEY].to_list(), counts["len"].to_list(), strict=True))
-            table = pq.read_table(path).filter(pc.invert(is_dup.to_arrow()))
-            pq.write_table(table, path, compression="zstd", compression_level=1)
-            staged = staged.filter(~is_dup)
-        self._by_date[day] = pl.concat([known.select(keys), staged.select(keys)])
+        if self._known.height and new.join(self._known, on=keys, how="semi").height:
+            flagged = new.join(
+                self._known.with_columns(pl.lit(True).alias("_dup")),
+                on=keys,
+                how="left",
+                maintain_order="left",
+            )
+            is_dup = flagged["_dup"].is_not_null()
+            for day, path in staged.items():
+                mask = is_dup.filter(flagged[self._DAY] == day)
+                if not mask.any():
+                    continue
+                table = pq.read_table(path)
+                sources = pl.Series(table.column(s.SOURCE_KEY).to_pylist()).filter(mask)
+                for key, n in sources.value_counts().iter_rows():
+                    dups[str(key)] = dups.get(str(key), 0) + int(n)
+                write_events(path, table.filter(pc.invert(mask.to_arrow())), self._write)
+            new = new.filter(~is_dup)
+        self._known = pl.concat([self._known, new])
         return dups
+
+
+#: A chunk that reached its size target may grow up to this factor to end where the
+#: account and region of the objects change (see :func:`_chunks`).
+_CHUNK_STRETCH = 4
 
 
 def _chunks(
     objects: list[SourceObject], config: ConvertConfig
 ) -> Iterator[tuple[SourceObject, ...]]:
-    """Consecutive runs of objects, cut at ``chunk_bytes`` or ``chunk_files``.
+    """Consecutive runs of objects of about ``chunk_bytes`` (at most ``chunk_files``).
 
-    With several workers the target shrinks so that every worker gets about four chunks:
-    the rows do not depend on chunking (first delivery in URL order wins either way).
+    With several workers the target shrinks so that every worker gets about four chunks.
+    A chunk ends, when it can, where the delivery folder's account or region changes: a
+    duplicate delivery stays in its account's and region's folder, so duplicates then fall
+    inside one chunk, where the worker drops them, instead of straddling two, where the
+    parent must rewrite a staged file. The rows do not depend on chunking either way
+    (the first delivery in URL order wins).
     """
     total = sum(o.size for o in objects)
     target = config.chunk_bytes
@@ -309,11 +356,18 @@ def _chunks(
     current: list[SourceObject] = []
     size = 0
     for obj in objects:
+        if current and (size >= target or len(current) >= config.chunk_files):
+            previous = current[-1]
+            folder_changes = (obj.account, obj.region) != (previous.account, previous.region)
+            if (
+                folder_changes
+                or size >= target * _CHUNK_STRETCH
+                or len(current) >= config.chunk_files
+            ):
+                yield tuple(current)
+                current, size = [], 0
         current.append(obj)
         size += obj.size
-        if size >= target or len(current) >= config.chunk_files:
-            yield tuple(current)
-            current, size = [], 0
     if current:
         yield tuple(current)
 
@@ -352,11 +406,9 @@ def _commit_chunk(
     root = manifest.layout.root
     seq = manifest.next_seq()
     quarantine_final = None
-    dups: dict[str, int] = {}
+    dups = ids.drop_committed({d: root / p for d, p in sorted(result.event_files.items())})
     files: list[StagedFile] = []
     for day, staged in sorted(result.event_files.items()):
-        for url, n in ids.drop_committed(day, root / staged).items():
-            dups[url] = dups.get(url, 0) + n
         final = manifest.layout.event_partition(day) / f"part-{seq:08d}.parquet"
         files.append(StagedFile(staged, str(final.relative_to(root))))
     if result.quarantine_file:
@@ -422,7 +474,7 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
             ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
             for i, chunk in enumerate(_chunks(chosen, config))
         ]
-        ids = CommittedIds(manifest.layout, manifest)
+        ids = CommittedIds(manifest.layout, manifest, config.write)
         progress.start("convert", len(chosen))
         quarantine_files: list[str] = []
         for result in _results(tasks, config.workers):

@@ -129,6 +129,12 @@ class PartitionedWriter:
         return {day: self.path_for(day) for day in sorted(self._writers)}
 
 
+def write_events(path: Path, table: pa.Table, options: WriteOptions) -> None:
+    """Write a whole events table to *path* with the warehouse's Parquet settings."""
+    with _writer(path, s.EVENTS_FILE_SCHEMA, options) as writer:
+        writer.write_table(table)
+
+
 def write_quarantine(path: Path, rows: list[tuple[str, int | None, str, str | None]]) -> None:
     """Write quarantine rows ``(source_key, record_index, reason, raw)`` to *path*."""
     path.parent.mkdir(parents=True, exist_ok=True)
