@@ -81,6 +81,14 @@ class UsageFilter:
             self.until is None or day <= self.until
         )
 
+    def selects_principal(self, arn: str, account: str | None) -> bool:
+        """The account and principal filters applied to one principal (in Python)."""
+        if self.accounts and account not in self.accounts:
+            return False
+        return not self.principals or any(
+            re.fullmatch(glob_regex(g), arn, re.DOTALL) for g in self.principals
+        )
+
     def expression(self) -> pl.Expr:
         """The row filter as one polars expression (the window is also pruned by file)."""
         expr = pl.lit(value=True)

@@ -107,7 +107,8 @@ def generate(
         catalog_dir=config.catalog_dir if config.catalog_dir else _catalog_path(catalog),
     )
     tables = engine.aggregate(job, catalog, sink)
-    reports = build_reports(tables, config, catalog, build_policies, sink)
+    known = [p for contributor in contributors for p in contributor.principals()]
+    reports = build_reports(tables, config, catalog, build_policies, progress=sink, known=known)
     for report in reports:
         for contributor in contributors:
             report.sections.extend(contributor.sections(report))
@@ -157,16 +158,27 @@ def build_reports(
     config: GenerateConfig,
     catalog: Catalog,
     build_policies: PolicyBuilder,
+    *,
     progress: ProgressSink | None = None,
+    known: Sequence[tuple[str, str, str | None]] = (),
 ) -> list[PrincipalReport]:
-    """One report per principal seen, policies synthesised and validated."""
+    """One report per principal seen (or *known* without activity), policies validated.
+
+    A *known* principal is filtered like events are (``--account``, ``--principal``), so
+    that a filtered run does not list the whole organization's idle principals.
+    """
     from policygen_batch.validate import catalog_view, validate_policy
 
     sink = progress if progress is not None else NullProgress()
-    principals = resolve(
-        (r[s.PRINCIPAL_ARN], r[s.PRINCIPAL_TYPE], r[s.PRINCIPAL_ACCOUNT])
+    seen = {
+        r[s.PRINCIPAL_ARN]: (r[s.PRINCIPAL_ARN], r[s.PRINCIPAL_TYPE], r[s.PRINCIPAL_ACCOUNT])
         for r in tables.principals.select(s.PRINCIPAL_KEY).to_dicts()
-    )
+    }
+    selected = usage_filter(config).selects_principal
+    for arn, kind, account in known:
+        if arn not in seen and selected(arn, account):
+            seen[arn] = (arn, kind, account)
+    principals = resolve(seen.values())
     tallies = {r[s.PRINCIPAL_ARN]: r for r in tables.principals.to_dicts()}
     usage_by = _split(tables.usage)
     unmapped_by = _split(tables.unmapped.filter(pl.col(s.PRINCIPAL_ARN).is_not_null()))

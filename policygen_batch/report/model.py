@@ -13,7 +13,7 @@ the same usage always gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -46,7 +46,12 @@ class Section:
 
 
 class ReportContributor(Protocol):
-    """Adds sections to principal reports and fields to their summary rows."""
+    """Adds principals, sections to principal reports and fields to their summary rows."""
+
+    def principals(self) -> Iterable[tuple[str, str, str | None]]:
+        """``(arn, kind, account)`` of principals that get a report even with no activity
+        in the window (e.g. every role of an authorization snapshot)."""
+        ...
 
     def sections(self, report: PrincipalReport) -> Sequence[Section]:
         """Extra sections for *report*'s principal (empty when it has nothing to say)."""

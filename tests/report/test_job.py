@@ -19,6 +19,7 @@ from policygen_batch.config import GenerateConfig
 from policygen_batch.engine import LocalEngine
 from policygen_batch.errors import UsageError
 from policygen_batch.report.job import PolicySet, generate
+from policygen_batch.report.model import PrincipalReport, Section
 from tests.factories import ACCOUNT, OTHER_ACCOUNT
 from tests.usage_factories import convert, mixed_corpus, write_corpus
 
@@ -156,3 +157,48 @@ def test_filters_and_refusals(warehouse: Path, catalog: Catalog, tmp_path: Path)
         GenerateConfig(warehouse, warehouse / "out")
     with pytest.raises(UsageError, match="12-digit"):
         GenerateConfig(warehouse, out, accounts=("123",))
+
+
+class IdleRoles:
+    """A stand-in for a later stage: adds idle principals, a section and a summary field."""
+
+    def principals(self) -> list[tuple[str, str, str | None]]:
+        """One idle role in each account."""
+        return [
+            (f"arn:aws:iam::{ACCOUNT}:role/ops/Idle", s.PrincipalType.ROLE, ACCOUNT),
+            (f"arn:aws:iam::{OTHER_ACCOUNT}:role/Idle", s.PrincipalType.ROLE, OTHER_ACCOUNT),
+        ]
+
+    def sections(self, report: PrincipalReport) -> list[Section]:
+        """A section saying how many actions were used."""
+        n = len(report.used)
+        return [Section("usage_note", "Usage note", {"used": n}, (f"{n} actions used.",))]
+
+    def summary_fields(self, report: PrincipalReport) -> dict[str, object]:
+        """A field per summary row."""
+        return {"idle": not report.used}
+
+
+def test_contributors_add_principals_sections_and_fields(
+    warehouse: Path, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Contributors extend reports without touching the core keys; idle principals are
+    filtered like events."""
+    out = tmp_path / "out"
+    config = GenerateConfig(warehouse, out, workers=1, accounts=(ACCOUNT,))
+    generate(
+        config,
+        catalog=catalog,
+        engine=LocalEngine(1),
+        build_policies=one_statement,
+        contributors=[IdleRoles()],
+    )
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    rows = {r["name"]: r for r in summary["principals"]}
+    assert "Idle" in rows
+    assert rows["Idle"]["account"] == ACCOUNT  # the other account's idle role is filtered
+    assert (rows["Idle"]["idle"], rows["Idle"]["events"], rows["Idle"]["policies"]) == (True, 0, [])
+    assert rows["Deployer"]["idle"] is False
+    report = orjson.loads((out / ACCOUNT / "roles/Deployer/report.json").read_bytes())
+    assert report["usage_note"] == {"used": 2}
+    assert "## Usage note" in (out / ACCOUNT / "roles/Deployer/report.md").read_text()
