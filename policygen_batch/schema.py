@@ -165,6 +165,7 @@ class RecordFlag:
     NO_EVENT_ID: Final = "no_event_id"  # synthetic id derived from the record's content
     NO_RECIPIENT_ACCOUNT: Final = "no_recipient_account"  # account taken from the key or caller
     ROLE_PATH_UNKNOWN: Final = "role_path_unknown"  # role ARN rebuilt from a session ARN
+    INVALID_UTF8: Final = "invalid_utf8_escaped"  # bytes that were not UTF-8, kept as \xNN
 
 
 # --- mapping output -------------------------------------------------------------------------

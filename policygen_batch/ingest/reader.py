@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -225,7 +226,7 @@ def _record_texts(text: bytes) -> tuple[list[bytes], list[int], list[tuple[int, 
                 raise FileRejected(
                     "wrong top-level shape: neither an object nor an array"
                 ) from None
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         lines = stripped.split(b"\n")
         if len(lines) < 2:
             raise FileRejected(f"invalid JSON: {exc}") from exc
@@ -248,7 +249,7 @@ def _line_texts(
             continue
         try:
             check(line)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             bad.append((number, f"invalid JSON on line {number + 1}: {exc}"))
             continue
         texts.append(line)
@@ -256,6 +257,29 @@ def _line_texts(
     if not texts:
         raise FileRejected(f"invalid JSON: {first_error}")
     return texts, positions, bad
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _escape_non_utf8(data: bytes) -> bytes:
+    """Bytes that are not UTF-8 as the JSON text ``\\xNN`` (an escaped backslash): the
+    record stays valid JSON, and the original byte values stay readable."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    return _SURROGATE.sub(lambda m: f"\\\\x{ord(m.group()) - 0xDC00:02x}", text).encode()
+
+
+def _as_text(data: bytes) -> str:
+    """*data* as text for the quarantine table, escaped where it is not UTF-8."""
+    return (data if _is_utf8(data) else _escape_non_utf8(data)).decode()
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def split_object(
@@ -277,21 +301,25 @@ def split_object(
     out = ParsedObject(source_key, records_read=len(texts) + len(bad_lines))
     out.quarantine.extend((number, reason, None) for number, reason in bad_lines)
     decode, decode_loose = _DECODERS.record.decode, _DECODERS.loose.decode
-    for index, raw in zip(positions, texts, strict=True):
+    for index, text in zip(positions, texts, strict=True):
+        raw = text
+        row_flags: list[str] = []
         try:
             rec = decode(raw)
-        except msgspec.ValidationError:
+        except (msgspec.ValidationError, UnicodeDecodeError):
+            if not _is_utf8(raw):
+                raw = _escape_non_utf8(raw)
+                row_flags.append(RecordFlag.INVALID_UTF8)
             try:
                 rec = decode_loose(raw)
             except msgspec.ValidationError:
-                out.quarantine.append((index, "record is not a JSON object", raw.decode()))
+                out.quarantine.append((index, "record is not a JSON object", _as_text(raw)))
                 continue
-        row_flags: list[str] = []
         when = rec.eventTime
         if not when:
             when = rec.timestamp
             if not when:
-                out.quarantine.append((index, "no eventTime (nor @timestamp)", raw.decode()))
+                out.quarantine.append((index, "no eventTime (nor @timestamp)", _as_text(raw)))
                 continue
             row_flags.append(RecordFlag.TIME_FROM_AT_TIMESTAMP)
         account = rec.recipientAccountId
@@ -444,16 +472,14 @@ def _array(values: list[Any], kind: pa.DataType) -> pa.Array:
 def _text_array(values: list[bytes | None]) -> pa.Array:
     """A string array from UTF-8 bytes. Arrow checks the encoding in one vectorised pass
     (eight times faster than converting bytes objects one by one); bytes that are not
-    UTF-8 — msgspec does not check the fields it skips — are kept with backslash escapes
-    rather than dropped."""
+    UTF-8 — msgspec does not check the fields it skips — are kept escaped (see
+    :func:`_escape_non_utf8`) rather than dropped."""
     binary = pa.array(values, pa.binary())
     try:
         return binary.cast(pa.string())
     except pa.ArrowInvalid:
-        fixed = [
-            None if v is None else v.decode("utf-8", errors="backslashreplace") for v in values
-        ]
-        return pa.array(fixed, pa.string())
+        fixed = [None if v is None else _escape_non_utf8(v) for v in values]
+        return pa.array(fixed, pa.binary()).cast(pa.string())
 
 
 def _parse_times(values: list[Any]) -> list[datetime | None]:

@@ -164,3 +164,24 @@ def test_raw_is_the_source_bytes_of_each_record() -> None:
     assert parsed.events.column(s.RAW).to_pylist() == [
         '{"eventTime": "2024-05-01T00:00:00Z",  "eventID": "a", "z": 1, "a": [1, 2]}'
     ]
+
+
+def test_invalid_utf8_inside_a_record_is_kept_escaped() -> None:
+    """Bytes that are not UTF-8 in a field the reader skips survive, backslash-escaped."""
+    text = b'{"Records": [{"eventTime": "2024-05-01T00:00:00Z", "eventID": "a", "odd": "\xff"}]}'
+    parsed, _ = _parse(text)
+    (raw,) = parsed.events.column(s.RAW).to_pylist()
+    assert orjson.loads(raw)["odd"] == "\\xff"  # still JSON; the byte value readable
+
+
+def test_invalid_utf8_in_a_read_field_is_escaped_and_flagged() -> None:
+    """A record whose eventName is not UTF-8 is kept, escaped, flagged; its neighbour too."""
+    text = (
+        b'{"Records": [{"eventTime": "2024-05-01T00:00:00Z", "eventID": "a", "eventName": "\xff"},'
+        b' {"eventTime": "2024-05-01T00:00:00Z", "eventID": "b"}]}'
+    )
+    parsed, _ = _parse(text)
+    rows = parsed.events.to_pylist()
+    assert [r[s.EVENT_NAME] for r in rows] == ["\\xff", None]
+    assert rows[0][s.RECORD_FLAGS] == [RecordFlag.INVALID_UTF8, RecordFlag.NO_RECIPIENT_ACCOUNT]
+    assert orjson.loads(rows[0][s.RAW])["eventName"] == "\\xff"
