@@ -57,7 +57,9 @@ _STATISTICS_COLUMNS = [
 class WriteOptions:
     """Parquet settings for the events table."""
 
-    flush_rows: int = 20_000
+    flush_rows: int = 20_000  # rows of one date that make a row group
+    max_buffered_rows: int = 60_000  # all dates together: a chunk spanning many days
+    # (a backfill) flushes its largest date early instead of holding them all
     compression_level: int = 1  # zstd level: 1 is about as small as 3 on JSON text, faster
 
 
@@ -106,6 +108,8 @@ class PartitionedWriter:
             self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
             if self._buffered[day] >= self.options.flush_rows:
                 self._flush(day)
+        while sum(self._buffered.values()) > self.options.max_buffered_rows:
+            self._flush(max(self._buffered, key=lambda d: (self._buffered[d], d)))
 
     def _flush(self, day: str) -> None:
         parts = self._buffers.pop(day, [])
