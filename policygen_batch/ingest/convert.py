@@ -191,6 +191,8 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
     def flush() -> None:
         nonlocal pending, pending_records
         if pending_records:
+            # Objects of one day next to each other: the writer then slices, not copies.
+            pending.sort(key=_first_day)
             rows, rejected = build_rows(pending, seen)
             writer.add(rows)
             for key, index, reason, raw in rejected:
@@ -236,6 +238,12 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
         {day: str(path.relative_to(root)) for day, path in staged.items()},
         quarantine_file,
     )
+
+
+def _first_day(parsed: ParsedObject) -> str:
+    """The date prefix of an object's first kept event time (objects rarely span days)."""
+    first = parsed.times[0] if parsed.times else None
+    return first[:10] if isinstance(first, str) else ""
 
 
 def _tally(outcome: SourceOutcome, parsed: ParsedObject | None, rejected: int) -> SourceOutcome:

@@ -97,17 +97,28 @@ class PartitionedWriter:
         return self.directory / f"{self.stem}-{event_date}.parquet"
 
     def add(self, table: pa.Table) -> None:
-        """Buffer *table* (events file schema), split by the UTC date of ``event_time``."""
+        """Buffer *table* (events file schema), split by the UTC date of ``event_time``.
+
+        Rows already grouped by date (the caller orders them so) are split into zero-copy
+        slices; otherwise they are sorted by date once, which copies once.
+        """
         # UTC instants → their UTC dates (strftime would go through the locale: slow)
         dates = table.column(s.EVENT_TIME).cast(pa.timestamp("us")).cast(pa.date32())
-        unique = pc.unique(dates).to_pylist()
-        for date_value in unique:
-            day = date_value.isoformat()
-            part = table if len(unique) == 1 else table.filter(pc.equal(dates, date_value))
+        values = dates.to_pylist()
+        if values != sorted(values) and len(set(values)) > 1:
+            order = pc.sort_indices(dates)
+            table, values = table.take(order), dates.take(order).to_pylist()
+        start = 0
+        for end in range(1, len(values) + 1):
+            if end < len(values) and values[end] == values[start]:
+                continue
+            day = values[start].isoformat()
+            part = table.slice(start, end - start)
             self._buffers.setdefault(day, []).append(part)
             self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
             if self._buffered[day] >= self.options.flush_rows:
                 self._flush(day)
+            start = end
         while sum(self._buffered.values()) > self.options.max_buffered_rows:
             self._flush(max(self._buffered, key=lambda d: (self._buffered[d], d)))
 
