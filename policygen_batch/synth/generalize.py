@@ -40,11 +40,11 @@ from policygen_batch.synth.document import SynthError
 EXAMPLES: Final = 3
 
 # S3 object ARN: container = arn:…:s3:::<bucket>/, id = key.
-_S3_OBJECT = r"^(arn:[^:]*:s3:::[^/]+/)(.*)$"
+_S3_OBJECT = r"(?s)^(arn:[^:]*:s3:::[^/]+/)(.*)$"
 # A bucket ARN (or a pattern of bucket ARNs): never collapsed.
-_S3_BUCKET = r"^arn:[^:]*:s3:::[^/]*$"
+_S3_BUCKET = r"(?s)^arn:[^:]*:s3:::[^/]*$"
 # Any other ARN: container = the first five fields + the resource part up to its last / or :.
-_ARN = r"^(arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:.*[/:])?)([^/:]*)$"
+_ARN = r"(?s)^(arn:[^:]*:[^:]*:[^:]*:[^:]*:(?:.*[/:])?)([^/:]*)$"
 
 _CONTAINER: Final = "_gen_container"
 _ID: Final = "_gen_id"

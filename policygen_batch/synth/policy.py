@@ -63,7 +63,7 @@ REQUIRED_COLUMNS: Final = (s.PRINCIPAL_ARN, s.ACTION, s.RESOURCE, s.STATUS)
 WILDCARD: Final = "*"
 
 _ACTION_SHAPE = r"^[A-Za-z0-9-]+:[A-Za-z0-9_.*?-]+$"
-_RESOURCE_SHAPE = r"^(\*|arn:.+)$"
+_RESOURCE_SHAPE = r"(?s)^(\*|arn:.+)$"
 _RESOURCES: Final = "_synth_resources"
 
 

@@ -27,7 +27,7 @@ from policygen_batch.synth import (
 from tests.synth.support import ACCOUNT, OTHER, ROLE, USER, Row, allows, usage
 
 PRINCIPALS = [ROLE, USER, f"arn:aws:iam::{OTHER}:role/Other"]
-SEGMENTS = ["in", "out", "2024", "a b", "x${y}", "k:1", "deep"]
+SEGMENTS = ["in", "out", "2024", "a b", "x${y}", "k:1", "deep", "n\nl", "q?"]
 
 
 @st.composite
