@@ -31,11 +31,14 @@ types: $(STAMP)  ## mypy --strict
 
 check: lint types test  ## lint, types and tests
 
-demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-out/
+demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-warehouse/ and demo-out/
 	rm -rf demo-warehouse demo-out
-	$(BIN)/policygen convert sample_logs/AWSLogs --warehouse demo-warehouse --summary-json demo-warehouse/convert-summary.json
-	$(BIN)/policygen query --warehouse demo-warehouse "SELECT account_id, principal_type, count(*) AS events FROM events GROUP BY account_id, principal_type ORDER BY account_id, principal_type"
-	@echo "warehouse: demo-warehouse/  (try: $(BIN)/policygen query --warehouse demo-warehouse 'SELECT * FROM events LIMIT 5')"
+	$(BIN)/policygen run sample_logs/AWSLogs --warehouse demo-warehouse --out demo-out --quiet
+	@echo ""
+	@echo "organization at a glance: demo-out/index.html  (or demo-out/index.md)"
+	@echo "every principal:          demo-out/summary.json"
+	@echo "one role, for example:    demo-out/<account>/roles/<role-name>/{policy.json,report.md}"
+	@echo "forensic SQL:             $(BIN)/policygen query --warehouse demo-warehouse 'SELECT * FROM events LIMIT 5'"
 
 bench: $(STAMP)  ## benchmarks (timings live here, never in tests)
 	$(PY) -m benchmarks.bench_convert

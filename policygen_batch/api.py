@@ -8,6 +8,7 @@ notebook, a scheduler or the command line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,12 +16,15 @@ import polars as pl
 
 from policygen_batch.catalog.loader import CatalogInfo
 from policygen_batch.catalog.model import Catalog
-from policygen_batch.config import ConvertConfig
+from policygen_batch.config import ConvertConfig, GenerateConfig
 from policygen_batch.errors import BadInputError, UsageError
 from policygen_batch.ingest.convert import ConvertSummary
 from policygen_batch.progress import ProgressSink
 
 if TYPE_CHECKING:  # validate's types, imported lazily at run time like the stages themselves
+    from policygen_batch.engine.contract import Engine
+    from policygen_batch.report.job import GenerateResult
+    from policygen_batch.report.model import ReportContributor
     from policygen_batch.validate.custom import CustomCheckResult
     from policygen_batch.validate.findings import Finding
     from policygen_batch.validate.render import FileFindings
@@ -134,3 +138,65 @@ def _read_policy(path: Path) -> Any:
         raise BadInputError(
             f"{path}: not JSON (line {exc.line}, column {exc.column}: {exc})"
         ) from exc
+
+
+# --- generate and run (policies, reports, summary for every principal) ---------------------
+
+
+def generate(
+    config: GenerateConfig,
+    progress: ProgressSink | None = None,
+    *,
+    catalog: Catalog | None = None,
+    engine: Engine | None = None,
+    contributors: Sequence[ReportContributor] = (),
+) -> GenerateResult:
+    """Policies, reports, ``summary.json`` and the index for every principal (``generate``).
+
+    *catalog* defaults to ``config.catalog_dir`` (then the default lookup); *engine* to a
+    :class:`~policygen_batch.engine.LocalEngine` with ``config.workers`` workers;
+    *contributors* add sections to the reports (unused permissions, trust findings, …).
+    """
+    from policygen_batch.engine.local import LocalEngine
+    from policygen_batch.report.job import generate as run_generate
+    from policygen_batch.report.policies import synthesize_policies
+
+    return run_generate(
+        config,
+        catalog=catalog if catalog is not None else load_catalog(config.catalog_dir),
+        engine=engine if engine is not None else LocalEngine(config.workers),
+        build_policies=synthesize_policies,
+        progress=progress,
+        contributors=contributors,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """``policygen run``: what convert did, then what generate did."""
+
+    convert: ConvertSummary
+    generate: GenerateResult
+
+
+def run(
+    convert_config: ConvertConfig,
+    generate_config: GenerateConfig,
+    progress: ProgressSink | None = None,
+    *,
+    catalog: Catalog | None = None,
+    engine: Engine | None = None,
+    contributors: Sequence[ReportContributor] = (),
+) -> RunResult:
+    """Convert new archives into the warehouse, then generate (the nightly job).
+
+    Quarantined input does not stop the run; the caller decides (``--strict``) from
+    :attr:`RunResult.convert` once the outputs are written.
+    """
+    if convert_config.warehouse.resolve() != generate_config.warehouse.resolve():
+        raise UsageError("run: convert and generate must use the same warehouse")
+    converted = convert(convert_config, progress)
+    generated = generate(
+        generate_config, progress, catalog=catalog, engine=engine, contributors=contributors
+    )
+    return RunResult(converted, generated)

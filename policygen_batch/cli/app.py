@@ -16,7 +16,7 @@ from policygen_batch.errors import ExitCode, PolicygenError
 
 def build_app() -> typer.Typer:
     """Assemble the application from the command modules (imported here, not at import time)."""
-    from policygen_batch.cli import catalog_cmd, convert_cmd, query_cmd, validate_cmd
+    from policygen_batch.cli import catalog_cmd, convert_cmd, generate_cmd, query_cmd, validate_cmd
 
     app = typer.Typer(
         name="policygen",
@@ -25,7 +25,7 @@ def build_app() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    for module in (convert_cmd, query_cmd, catalog_cmd, validate_cmd):
+    for module in (convert_cmd, generate_cmd, query_cmd, catalog_cmd, validate_cmd):
         module.register(app)
     return app
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,6 +57,7 @@ class PolicySet:
 
     documents: tuple[Json, ...]
     notes: tuple[str, ...] = ()
+    details: Mapping[str, Json] = field(default_factory=dict)  # extra keys of report "policy"
 
 
 #: Builds policies: (usage rows of principals that get one, config, catalog) → per ARN.
@@ -211,6 +212,7 @@ def build_reports(
                 for i, doc in enumerate(policy_set.documents)
             ]
             report.policy_notes = list(policy_set.notes)
+            report.policy_details = dict(policy_set.details)
         reports.append(report)
     return reports
 
@@ -283,7 +285,7 @@ def summary_row(report: PrincipalReport) -> dict[str, Json]:
     row: dict[str, Json] = {
         **p.identity_json(),
         "policies": [f"{p.folder}/{f.name}" for f in report.policies],
-        "no_policy": None if report.policies else (p.no_policy_reason or "no successful calls"),
+        "no_policy": None if report.policies else (p.no_policy_label or "no successful calls"),
         "report": f"{p.folder}/report.json",
         "report_md": f"{p.folder}/report.md",
         "events": report.events["total"],

@@ -86,6 +86,7 @@ class PrincipalReport:
     include_denied: bool = False
     policies: list[PolicyFile] = field(default_factory=list)
     policy_notes: list[str] = field(default_factory=list)
+    policy_details: dict[str, Json] = field(default_factory=dict)
     sections: list[Section] = field(default_factory=list)
     summary_extra: dict[str, Json] = field(default_factory=dict)
 
@@ -109,6 +110,7 @@ class PrincipalReport:
                 "files": [f.name for f in self.policies],
                 "include_denied": self.include_denied,
                 "notes": list(self.policy_notes),
+                **self.policy_details,
             },
             "used": self.used,
             "denied": self.denied,

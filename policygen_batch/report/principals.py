@@ -41,6 +41,11 @@ NO_POLICY_REASONS = {
     ),
 }
 _OTHER_REASON = "not an IAM role or user: no identity policy applies"
+#: The same, in a few words (summary rows and the index).
+_SHORT_REASONS = {
+    PrincipalType.SERVICE_LINKED_ROLE: "service-linked role",
+    PrincipalType.ROOT: "account root",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,13 @@ class PrincipalInfo:
         if self.gets_policy:
             return None
         return NO_POLICY_REASONS.get(self.kind, _OTHER_REASON)
+
+    @property
+    def no_policy_label(self) -> str | None:
+        """:attr:`no_policy_reason` in a few words."""
+        if self.gets_policy:
+            return None
+        return _SHORT_REASONS.get(self.kind, "not a role or user")
 
 
 def permission_set_of(role_name: str) -> str | None:

@@ -12,16 +12,17 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from policygen_batch.report.model import Json, PrincipalReport
+from policygen_batch.synth import canonical_json  # one JSON writer for policies and reports
+
+__all__ = [
+    "canonical_json",
+    "index_html",
+    "index_markdown",
+    "principal_markdown",
+]
 
 _MAX_RESOURCES_MD = 20  # resources listed per action in report.md (report.json has all)
-
-
-def canonical_json(value: Json) -> bytes:
-    """Sorted keys, two-space indent, a final newline: byte-identical for equal values."""
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
 def _cell(value: object) -> str:

@@ -18,7 +18,7 @@ from tests.usage_factories import convert, mixed_corpus, write_corpus
 ENGINES = {
     "local-inline": LocalEngine(workers=1),
     "local-pool-2": LocalEngine(workers=2),
-    "local-pool-5": LocalEngine(workers=5),
+    "local-pool-3": LocalEngine(workers=3),
 }
 
 

@@ -79,7 +79,7 @@ def _frame(spec: list[tuple[int, int, int]]) -> pl.DataFrame:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(spec=events_strategy, cuts=st.lists(st.integers(0, 40), max_size=3), data=st.data())
 def test_partials_combined_equal_one_pass(
@@ -104,7 +104,7 @@ def test_partials_combined_equal_one_pass(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(spec=events_strategy)
 def test_counts_reconcile(

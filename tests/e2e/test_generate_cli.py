@@ -1,0 +1,65 @@
+"""``policygen generate`` and ``run`` exit statuses on usage errors and bad input."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from policygen_batch.cli.app import main
+from policygen_batch.errors import ExitCode
+from tests.factories import ACCOUNT, delivery_key, record, write_archive
+
+
+def _cli(*args: str) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    code = exit_info.value.code
+    return int(code) if isinstance(code, int) else 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--since", "2024-13-01"],
+        ["--account", "123"],
+        ["--workers", "0"],
+        ["--max-policy-chars", "10"],
+        ["--since", "2024-05-02", "--until", "2024-05-01"],
+    ],
+)
+def test_usage_errors_exit_2(options: list[str], tmp_path: Path) -> None:
+    """Bad options are usage errors (exit 2), before any work."""
+    args = ["generate", "--warehouse", str(tmp_path / "wh"), "--out", str(tmp_path / "o")]
+    assert _cli(*args, *options, "-q") == ExitCode.USAGE
+
+
+def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
+    """An existing non-empty OUT that is not a policygen output is left alone (exit 2)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    code = _cli("generate", "--warehouse", str(tmp_path / "wh"), "--out", str(out), "-q")
+    assert code == ExitCode.USAGE
+    assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_run_strict_writes_outputs_then_exits_4(tmp_path: Path) -> None:
+    """run --strict still writes every output, then reports quarantined input with exit 4."""
+    src = tmp_path / "src"
+    write_archive(
+        src, delivery_key(ACCOUNT, "us-east-1", "2024-05-01", "good"), [record(event_id="e1")]
+    )
+    bad = src / delivery_key(ACCOUNT, "us-east-1", "2024-05-01", "bad")
+    bad.write_bytes(gzip.compress(b'{"Records": [', mtime=0))
+    out = tmp_path / "out"
+    code = _cli(
+        "run", str(src), "--warehouse", str(tmp_path / "wh"), "--out", str(out),
+        "--strict", "--workers", "1", "-q",
+    )  # fmt: skip
+    assert code == ExitCode.BAD_INPUT
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert summary["events"]["total"] == 1
+    assert [r["name"] for r in summary["principals"]] == ["Deployer"]
