@@ -183,7 +183,7 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
     seen: set[tuple[str, str]] = set()
     quarantine: list[tuple[str, int | None, str, str | None]] = []
     fs_cache: dict[str, Any] = {}
-    tallies: dict[str, ParsedObject] = {}
+    tallies: dict[str, tuple[int, int, int, int]] = {}  # read, kept, duplicates, quarantined
     rejected_by_source: dict[str, int] = {}
     pending: list[ParsedObject] = []
     pending_records = 0
@@ -198,9 +198,7 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
             for key, index, reason, raw in rejected:
                 quarantine.append((key, index, reason, raw))
                 rejected_by_source[key] = rejected_by_source.get(key, 0) + 1
-        for parsed in pending:  # the Python records are no longer needed
-            parsed.records, parsed.raws, parsed.times = [], [], []
-        pending, pending_records = [], 0
+        pending, pending_records = [], 0  # the decoded records can go now
 
     outcomes: list[SourceOutcome] = []
     for obj in task.objects:
@@ -216,7 +214,12 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
             )
             continue
         quarantine.extend((obj.url, i, reason, raw) for i, reason, raw in parsed.quarantine)
-        tallies[obj.url] = parsed
+        tallies[obj.url] = (
+            parsed.records_read,
+            len(parsed.ids),
+            parsed.duplicates,
+            len(parsed.quarantine),
+        )
         pending.append(parsed)
         pending_records += len(parsed.ids)
         if pending_records >= _BATCH_RECORDS:
@@ -246,20 +249,23 @@ def _first_day(parsed: ParsedObject) -> str:
     return first[:10] if isinstance(first, str) else ""
 
 
-def _tally(outcome: SourceOutcome, parsed: ParsedObject | None, rejected: int) -> SourceOutcome:
+def _tally(
+    outcome: SourceOutcome, tally: tuple[int, int, int, int] | None, rejected: int
+) -> SourceOutcome:
     """The outcome of an ingested object with its counts filled in."""
-    if parsed is None:
+    if tally is None:
         return outcome
+    records_read, kept, duplicates, quarantined = tally
     return SourceOutcome(
         outcome.url,
         outcome.size,
         outcome.version,
         outcome.outcome,
         outcome.reason,
-        parsed.records_read,
-        len(parsed.ids) - rejected,
-        parsed.duplicates,
-        len(parsed.quarantine) + rejected,
+        records_read,
+        kept - rejected,
+        duplicates,
+        quarantined + rejected,
     )
 
 
