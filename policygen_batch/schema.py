@@ -246,3 +246,47 @@ USAGE_KEY: Final = (
 PRINCIPAL_KEY: Final = (PRINCIPAL_ARN, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT)
 #: Key of the unmapped tallies (principal null for unattributed events).
 UNMAPPED_KEY: Final = (PRINCIPAL_ARN, EVENT_SOURCE, EVENT_NAME, DETAIL)
+
+
+# --- grants (authorization snapshots) ---
+# What each principal's current policies grant (policygen_batch.aggregate.grants): one row per
+# (principal, granted action), keyed by PRINCIPAL_ARN/PRINCIPAL_TYPE/PRINCIPAL_ACCOUNT/ACTION.
+GRANT_SERVICE: Final = "service"  # the action's service prefix (s3), for unused services
+GRANT_SCOPE: Final = "grant_scope"  # one of GrantScope below: the broadest way it is granted
+GRANT_RESOURCES: Final = "grant_resources"  # list<string>: ARNs of unconditional Allows
+GRANT_NOT_RESOURCES: Final = "grant_not_resources"  # list<string>: exceptions of NotResource
+GRANT_CONDITIONS: Final = "grant_conditions"  # list<string>: Condition blocks (canonical JSON)
+GRANT_SOURCES: Final = "grant_sources"  # list<string>: the policies that allow it (labels)
+BOUNDARY_SCOPE: Final = "boundary_scope"  # GrantScope within the boundary; null: no boundary
+BOUNDARY_RESOURCES: Final = "boundary_resources"  # list<string>: ARNs the boundary allows
+PARTIAL_DENY: Final = "partial_deny"  # a Deny scoped by resource/condition names the action
+PARTIAL_DENY_SOURCES: Final = "partial_deny_sources"  # list<string>: those Deny statements
+
+#: Key of the grants table.
+GRANTS_KEY: Final = (PRINCIPAL_ARN, PRINCIPAL_TYPE, PRINCIPAL_ACCOUNT, ACTION)
+#: The grants table's columns, in order.
+GRANTS_COLUMNS: Final = (
+    *GRANTS_KEY,
+    GRANT_SERVICE,
+    GRANT_SCOPE,
+    GRANT_RESOURCES,
+    GRANT_NOT_RESOURCES,
+    GRANT_CONDITIONS,
+    GRANT_SOURCES,
+    BOUNDARY_SCOPE,
+    BOUNDARY_RESOURCES,
+    PARTIAL_DENY,
+    PARTIAL_DENY_SOURCES,
+)
+
+
+class GrantScope:
+    """Values of :data:`GRANT_SCOPE`, broadest first (the effective scope is the narrowest of
+    the identity policies' and the boundary's)."""
+
+    ALL: Final = "all"  # Resource "*" with no Condition
+    ALL_EXCEPT: Final = "all_except"  # NotResource with no Condition: all but some ARNs
+    RESOURCES: Final = "resources"  # specific ARNs (patterns) with no Condition
+    CONDITIONAL: Final = "conditional"  # only under a Condition
+
+    ORDER: Final = (ALL, ALL_EXCEPT, RESOURCES, CONDITIONAL)
