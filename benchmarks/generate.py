@@ -1,11 +1,14 @@
 """Seeded generator of realistic CloudTrail archives for an AWS Organization, with ground truth.
 
     python -m benchmarks.generate --out DIR --seed N --preset {sample,100k,1m} [--events N]
+                                  [--no-authz]
 
 It writes ``DIR/AWSLogs/o-<org>/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/…json.gz`` as an
 organization trail delivers them (plus one standalone account under ``AWSLogs/<account>/``),
 some ``CloudTrail-Digest`` and ``CloudTrail-Insight`` files that a converter must skip or keep
-apart, and ``DIR/ground_truth.json`` (see :mod:`benchmarks.truth`).
+apart, ``DIR/ground_truth.json`` (see :mod:`benchmarks.truth`), and — for presets unless
+``--no-authz`` — one IAM authorization snapshot per account in ``DIR/authz/`` with the unused
+permissions it implies (see :mod:`benchmarks.authz`).
 
 Why its own generator: the end-to-end tests need an oracle (which principal used which action
 on which ARN), and the benchmarks need millions of events with real shapes; neither exists as
@@ -35,6 +38,7 @@ from typing import Any
 import orjson
 
 from benchmarks import rand, records
+from benchmarks.authz import write_snapshots
 from benchmarks.calls import Built, CallSpec, Ctx, Json, call_table
 from benchmarks.org import (
     PEOPLE,
@@ -410,11 +414,13 @@ def generate(
     digest_accounts: int = 1,
     insight_files: int = 2,
     preset: str | None = None,
+    authz: bool = False,
 ) -> GroundTruth:
     """Write a corpus of about ``n_events`` unique events under ``out_dir``; return its truth.
 
     ``n_events`` counts unique records (a cross-account AssumeRole makes two); duplicates come
-    on top. The same arguments always give byte-identical files.
+    on top. The same arguments always give byte-identical files. With ``authz``, also the
+    authorization snapshots (drawn from a stream of their own: the logs do not change).
     """
     if n_events < 1 or days < 1 or 1440 % file_minutes:
         raise ValueError("need n_events ≥ 1, days ≥ 1, and file_minutes dividing a day")
@@ -429,6 +435,7 @@ def generate(
         "start": records.iso(start),
         "dup_rate": dup_rate,
         "background_rate": background_rate,
+        "authz": authz,
     }
     truth = GroundTruth(
         seed,
@@ -452,6 +459,8 @@ def generate(
     cum = list(accumulate(p.weight for p in principals))
     bg_kinds = [k for k, _ in _BACKGROUND]
     bg_cum = list(accumulate(w for _, w in _BACKGROUND))
+    #: principal → (time, region) of its last API call, for the snapshots' RoleLastUsed
+    last_used: dict[str, tuple[int, str]] = {}
     for day, n_day in enumerate(_split(n_events, days)):
         day_start = start + day * 86400
         n_bg = round(n_day * background_rate)
@@ -470,13 +479,19 @@ def generate(
             for p in batch:
                 if made >= n_day:
                     break
-                for ev in gen.api_event(p, day_start + rng.randrange(86400)):
+                ts = day_start + rng.randrange(86400)
+                events = gen.api_event(p, ts)
+                if ts >= last_used.get(p.arn, (0, ""))[0]:
+                    last_used[p.arn] = (ts, events[0].region)
+                for ev in events:
                     _count_record(truth, ev.record)
                     writer.add(ev.account, ev.region, ev.ts, orjson.dumps(ev.record))
                     made += 1
         writer.flush(final=day == days - 1)
     _write_digests(out_dir, org, rng, writer, truth)
     _write_insights(out_dir, org, rng, truth, start=start, days=days, n_files=insight_files)
+    if authz:
+        write_snapshots(out_dir, seed, org, truth, last_used=last_used, start=start)
     truth.write(out_dir / "ground_truth.json")
     return truth
 
@@ -560,9 +575,10 @@ def _write_insights(
 
 
 def generate_preset(
-    out_dir: Path, seed: int, preset: str, n_events: int | None = None
+    out_dir: Path, seed: int, preset: str, n_events: int | None = None, *, authz: bool = True
 ) -> GroundTruth:
-    """:func:`generate` with a named preset's sizes (``n_events`` overrides its count)."""
+    """:func:`generate` with a named preset's sizes (``n_events`` overrides its count), and by
+    default the authorization snapshots."""
     p = PRESETS[preset]
     return generate(
         out_dir,
@@ -574,6 +590,7 @@ def generate_preset(
         digest_accounts=p.digest_accounts,
         insight_files=p.insight_files,
         preset=preset,
+        authz=authz,
     )
 
 
@@ -584,9 +601,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--preset", choices=sorted(PRESETS), default="sample")
     ap.add_argument("--events", type=int, default=None, help="override the preset's count")
+    ap.add_argument(
+        "--authz",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="write IAM authorization snapshots to OUT/authz/ (default: on)",
+    )
     args = ap.parse_args(argv)
     began = time.perf_counter()
-    truth = generate_preset(args.out, args.seed, args.preset, args.events)
+    truth = generate_preset(args.out, args.seed, args.preset, args.events, authz=args.authz)
     took = time.perf_counter() - began
     c = truth.counts
     print(

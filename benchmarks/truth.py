@@ -10,6 +10,13 @@ Conventions: ``actions`` are the logged-and-mapped ones only; ``implied`` is kep
 that a test can tell a missed mapping from a missed implication; ``"*"`` stands for an action
 with no resource-level permission. Event counts per principal include refused and
 permission-less calls (``sts:GetCallerIdentity``, ``ConsoleLogin``) and exclude duplicates.
+
+With authorization snapshots (``--authz``), each principal also has ``expected_unused``: what
+its snapshot grants (actions, canonical case) minus what it used (``actions`` ∪ ``implied``),
+sorted; and the top-level ``authz`` holds the snapshot files, the catalog version the
+expansion used, ``inactive`` (snapshot principals with no event at all) and
+``idle_principals`` (users and roles that exist only in the snapshots, with their
+``expected_unused`` = everything they are granted).
 """
 
 from __future__ import annotations
@@ -42,14 +49,17 @@ class PrincipalTruth:
     actions: dict[str, set[str]] = field(default_factory=dict)
     denied: dict[str, set[str]] = field(default_factory=dict)
     implied: dict[str, set[str]] = field(default_factory=dict)
+    #: granted (by the authorization snapshot) minus used (``actions`` ∪ ``implied``), sorted;
+    #: None when no snapshot was generated.
+    expected_unused: list[str] | None = None
 
     def add(self, table: dict[str, set[str]], action: str, arns: list[str]) -> None:
         """Record ``action`` on ``arns`` in one of the three tables."""
         table.setdefault(action, set()).update(arns)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain, sorted JSON."""
-        return {
+        """Plain, sorted JSON (``expected_unused`` only when a snapshot was generated)."""
+        out: dict[str, Any] = {
             "arn": self.arn,
             "kind": self.kind,
             "account": self.account,
@@ -63,6 +73,9 @@ class PrincipalTruth:
             "denied": _sorted_map(self.denied),
             "implied": _sorted_map(self.implied),
         }
+        if self.expected_unused is not None:
+            out["expected_unused"] = self.expected_unused
+        return out
 
 
 @dataclass(slots=True)
@@ -141,10 +154,13 @@ class GroundTruth:
     accounts: list[dict[str, Any]]
     counts: Counts = field(default_factory=Counts)
     principals: dict[str, PrincipalTruth] = field(default_factory=dict)
+    #: The authorization snapshots (:mod:`benchmarks.authz`): files, catalog version, inactive
+    #: principals, and principals that exist only in the snapshots; None when not generated.
+    authz: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Plain, sorted JSON (the content of ``ground_truth.json``)."""
-        return {
+        out: dict[str, Any] = {
             "seed": self.seed,
             "params": dict(sorted(self.params.items())),
             "org_id": self.org_id,
@@ -152,6 +168,9 @@ class GroundTruth:
             "counts": self.counts.to_json(),
             "principals": {k: v.to_json() for k, v in sorted(self.principals.items())},
         }
+        if self.authz is not None:
+            out["authz"] = self.authz
+        return out
 
     def write(self, path: Path) -> None:
         """Write it as indented JSON with sorted keys (byte-identical for the same seed)."""

@@ -305,3 +305,94 @@ def test_committed_sample_is_what_the_generator_makes(tmp_path: Path) -> None:
     generate_preset(tmp_path, 7, "sample")
     ours = {k: v for k, v in _tree(sample).items() if not k.endswith(".md")}
     assert ours == _tree(tmp_path)
+
+
+# --------------------------------------------------------------------------- authz snapshots
+
+
+@pytest.fixture(scope="module")
+def authz_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GroundTruth]:
+    """A small corpus with its authorization snapshots."""
+    out = tmp_path_factory.mktemp("authz")
+    return out, generate(out, 13, 1500, accounts=5, days=1, file_minutes=360, authz=True)
+
+
+def test_snapshots_leave_the_logs_alone_and_are_deterministic(
+    authz_corpus: tuple[Path, GroundTruth], tmp_path: Path
+) -> None:
+    """With or without --authz the archives are the same bytes; snapshots repeat per seed."""
+    root, _ = authz_corpus
+    generate(tmp_path / "plain", 13, 1500, accounts=5, days=1, file_minutes=360)
+    generate(tmp_path / "again", 13, 1500, accounts=5, days=1, file_minutes=360, authz=True)
+    with_authz, plain = _tree(root), _tree(tmp_path / "plain")
+    assert with_authz == _tree(tmp_path / "again")
+    logs = {k: v for k, v in with_authz.items() if k.startswith("AWSLogs/")}
+    assert logs == {k: v for k, v in plain.items() if k.startswith("AWSLogs/")}
+    assert sorted(k for k in with_authz if k.startswith("authz/")) == sorted(
+        orjson.loads(with_authz["ground_truth.json"])["authz"]["files"]
+    )
+    assert not any(k.startswith("authz/") for k in plain)
+
+
+def _pages_of(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def test_snapshots_hold_every_user_and_role_in_varied_real_shapes(
+    authz_corpus: tuple[Path, GroundTruth],
+) -> None:
+    """Each account's file lists its users and roles (never root); pages and URL-encoding occur."""
+    root, truth = authz_corpus
+    listed: dict[str, str] = {}
+    shapes: set[str] = set()
+    for acct in truth.accounts:
+        pages = _pages_of(root / "authz" / f"{acct['id']}.json")
+        if len(pages) > 1:
+            assert [p["IsTruncated"] for p in pages] == [True, False] and pages[0]["Marker"]
+            shapes.add("paginated")
+        for page in pages:
+            assert set(page) >= {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"}
+            for entry in page["UserDetailList"] + page["RoleDetailList"]:
+                assert entry["Arn"].split(":")[4] == acct["id"]
+                listed[entry["Arn"]] = acct["id"]
+                if "AccessKeys" in entry:
+                    shapes.add("keys")  # never: a real export has none
+            for pol in page["Policies"]:
+                defaults = [v for v in pol["PolicyVersionList"] if v["IsDefaultVersion"]]
+                assert len(defaults) == 1 and defaults[0]["VersionId"] == pol["DefaultVersionId"]
+                if len(pol["PolicyVersionList"]) > 1:
+                    shapes.add("versions")
+                if isinstance(defaults[0]["Document"], str):
+                    shapes.add("url-encoded")
+            shapes.update("boundary" for r in page["RoleDetailList"] if "PermissionsBoundary" in r)
+    assert shapes == {"paginated", "versions", "url-encoded", "boundary"}
+    non_root = {a for a, p in truth.principals.items() if p.kind != "root"}
+    assert truth.authz is not None
+    assert set(listed) == non_root | set(truth.authz["idle_principals"])
+
+
+def test_expected_unused_is_granted_minus_used_and_never_a_refused_call(
+    authz_corpus: tuple[Path, GroundTruth],
+) -> None:
+    """expected_unused: sorted canonical names, disjoint from used; refused calls not granted."""
+    _, truth = authz_corpus
+    assert truth.authz is not None
+    for p in truth.principals.values():
+        if p.kind == "root":
+            assert p.expected_unused is None
+            continue
+        assert p.expected_unused is not None
+        unused = p.expected_unused
+        assert unused == sorted(set(unused))
+        used = set(p.actions) | set(p.implied)
+        assert not used & set(unused)
+        refused_only = set(p.denied) - used
+        assert not refused_only & set(unused), p.arn
+        for action in unused:
+            prefix, name = action.split(":")
+            assert _actions(prefix)[name.lower()]["name"] == name, action
+    idle = truth.authz["idle_principals"]
+    assert idle and all(entry["expected_unused"] for entry in idle.values())
+    assert set(idle) <= set(truth.authz["inactive"])
+    for arn in truth.authz["inactive"]:
+        assert arn in idle or truth.principals[arn].events == 0
