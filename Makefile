@@ -44,7 +44,7 @@ bench: $(STAMP)  ## benchmarks (timings live here, never in tests)
 	$(PY) -m benchmarks.bench_convert
 
 sample: $(STAMP)  ## regenerate sample_logs/ from the seeded generator
-	rm -rf sample_logs/AWSLogs sample_logs/ground_truth.json
+	rm -rf sample_logs/AWSLogs sample_logs/authz sample_logs/ground_truth.json
 	$(PY) -m benchmarks.generate --out sample_logs --seed 7 --preset sample
 
 clean:  ## remove the environment and generated outputs
