@@ -18,7 +18,7 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +47,7 @@ from policygen_batch.report.render import (
     index_markdown,
     principal_markdown,
 )
+from policygen_batch.report.validation import validate_documents
 
 FORMAT_VERSION = 1
 
@@ -168,8 +169,6 @@ def build_reports(
     A *known* principal is filtered like events are (``--account``, ``--principal``), so
     that a filtered run does not list the whole organization's idle principals.
     """
-    from policygen_batch.validate import catalog_view, validate_policy
-
     sink = progress if progress is not None else NullProgress()
     seen = {
         r[s.PRINCIPAL_ARN]: (r[s.PRINCIPAL_ARN], r[s.PRINCIPAL_TYPE], r[s.PRINCIPAL_ACCOUNT])
@@ -189,7 +188,6 @@ def build_reports(
     policy_sets = build_policies(policy_usage, config, catalog)
     sink.advance(1)
     sink.finish()
-    view = catalog_view(catalog)
     empty_usage = tables.usage.clear()
     empty_unmapped = tables.unmapped.clear()
     reports: list[PrincipalReport] = []
@@ -204,16 +202,20 @@ def build_reports(
         policy_set = policy_sets.get(info.arn) if info.gets_policy else None
         if policy_set is not None:
             report.policies = [
-                PolicyFile(
-                    name=_policy_name(i),
-                    document=doc,
-                    findings=tuple(f.to_dict() for f in validate_policy(doc, "identity", view)),
-                )
+                PolicyFile(name=_policy_name(i), document=doc, findings=())
                 for i, doc in enumerate(policy_set.documents)
             ]
             report.policy_notes = list(policy_set.notes)
             report.policy_details = dict(policy_set.details)
         reports.append(report)
+    files = [f for r in reports for f in r.policies]
+    sink.start("validate", len(files))
+    found = validate_documents([f.document for f in files], catalog, config.workers)
+    sink.advance(len(files))
+    sink.finish()
+    by_file = {id(f): findings for f, findings in zip(files, found, strict=True)}
+    for report in reports:
+        report.policies = [replace(f, findings=by_file[id(f)]) for f in report.policies]
     return reports
 
 

@@ -17,8 +17,8 @@ from tests.usage_factories import convert, mixed_corpus, write_corpus
 
 ENGINES = {
     "local-inline": LocalEngine(workers=1),
-    "local-pool-2": LocalEngine(workers=2),
-    "local-pool-3": LocalEngine(workers=3),
+    "local-pool-2": LocalEngine(workers=2, min_pool_bytes=0),
+    "local-pool-3": LocalEngine(workers=3, min_pool_bytes=0),
 }
 
 

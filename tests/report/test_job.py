@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import orjson
 import polars as pl
@@ -55,8 +56,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _generate(warehouse: Path, out: Path, catalog: Catalog, workers: int = 1, **kw: object) -> None:
-    config = GenerateConfig(warehouse, out, workers=workers, **kw)  # type: ignore[arg-type]
-    generate(config, catalog=catalog, engine=LocalEngine(workers), build_policies=one_statement)
+    options: dict[str, Any] = dict(kw)  # each test passes its own options
+    config = GenerateConfig(warehouse, out, workers=workers, **options)
+    generate(
+        config,
+        catalog=catalog,
+        engine=LocalEngine(workers, min_pool_bytes=0),  # the pool even for a tiny warehouse
+        build_policies=one_statement,
+    )
 
 
 def _files(out: Path) -> dict[str, bytes]:

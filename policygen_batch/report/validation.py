@@ -1,0 +1,54 @@
+"""Validate every generated document offline, in parallel when there are many.
+
+Validation is per document and costs far more than writing it (the redundancy checks compare
+resources pairwise), so with ``workers > 1`` and enough documents it runs in the local
+engine's spawned pool; each task loads the catalog from where the run loaded it (a loaded
+catalog does not pickle). Findings are a pure function of the document and the catalog, so
+the result is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from policygen_batch.catalog.model import Catalog
+from policygen_batch.engine.local import deal, pool_map
+from policygen_batch.report.model import Json
+
+#: Below this many documents the pool's start-up costs more than it saves (measured on 2
+#: cores: 196 documents validate in ~2.2 s in-process, about the same with two workers).
+MIN_PARALLEL = 500
+_TASKS_PER_WORKER = 1
+
+
+def validate_documents(
+    documents: Sequence[Json],
+    catalog: Catalog,
+    workers: int = 1,
+    min_parallel: int = MIN_PARALLEL,
+) -> list[tuple[Json, ...]]:
+    """The findings (``Finding.to_dict()`` values, sorted) of each identity-policy document."""
+    if workers <= 1 or len(documents) < max(min_parallel, 2):
+        from policygen_batch.validate import catalog_view
+
+        return _validate(documents, catalog_view(catalog))
+    chunks = deal(list(documents), workers * _TASKS_PER_WORKER)
+    catalog_dir = Path(catalog.source)
+    results = pool_map(_validate_chunk, [(catalog_dir, chunk) for chunk in chunks], workers)
+    return [findings for chunk in results for findings in chunk]
+
+
+def _validate(documents: Sequence[Json], view: object) -> list[tuple[Json, ...]]:
+    from policygen_batch.validate import validate_policy
+
+    return [tuple(f.to_dict() for f in validate_policy(d, "identity", view)) for d in documents]
+
+
+def _validate_chunk(task: tuple[Path, Sequence[Json]]) -> list[tuple[Json, ...]]:
+    """Worker side: load the catalog once, validate the chunk's documents in order."""
+    from policygen_batch.catalog.loader import load_catalog
+    from policygen_batch.validate import catalog_view
+
+    catalog_dir, documents = task
+    return _validate(documents, catalog_view(load_catalog(catalog_dir)))
