@@ -61,7 +61,10 @@ def principal_markdown(report: PrincipalReport, context: Mapping[str, Json]) -> 
         facts.append(("permission set", p.permission_set))
     window = context.get("window", {})
     facts += [
-        ("window", f"{window.get('since') or 'start'} → {window.get('until') or 'end'}"),
+        (
+            "window",
+            f"{window.get('since') or 'first event'} → {window.get('until') or 'last event'}",
+        ),
         ("catalog", context.get("catalog_version")),
         ("events", report.events["total"]),
         ("denied events", report.events["denied"]),
@@ -80,8 +83,9 @@ def principal_markdown(report: PrincipalReport, context: Mapping[str, Json]) -> 
         if report.include_denied:
             lines.append("")
             lines.append("Denied actions are **included** (`--include-denied`).")
-    for note in report.policy_notes:
-        lines += ["", f"- {note}"]
+    if report.policy_notes:
+        lines.append("")
+        lines += [f"- {note}" for note in report.policy_notes]
     findings = [(f.name, x) for f in report.policies for x in f.findings]
     if findings:
         lines += ["", "### Validation findings", ""]
@@ -94,9 +98,11 @@ def principal_markdown(report: PrincipalReport, context: Mapping[str, Json]) -> 
         )
     elif report.policies:
         lines += ["", "Validation: no findings."]
-    lines += _usage_section("Used actions", report.used, "detail")
-    lines += _usage_section("Denied (not granted unless --include-denied)", report.denied, "detail")
-    lines += _usage_section("Implied (needed but never logged; granted)", report.implied, "")
+    lines += _usage_section("Used actions", report.used, None)
+    denied = "Denied (not granted unless --include-denied)"
+    lines += _usage_section(denied, report.denied, "detail")
+    implied = "Implied (needed but never logged; granted unless withheld above)"
+    lines += _usage_section(implied, report.implied, "implied_by")
     if report.unmapped:
         lines += ["", "## Unmapped events", ""]
         lines += _table(
@@ -112,23 +118,26 @@ def principal_markdown(report: PrincipalReport, context: Mapping[str, Json]) -> 
     return "\n".join(lines) + "\n"
 
 
-def _usage_section(title: str, entries: Sequence[Mapping[str, Any]], _detail: str) -> list[str]:
+def _usage_section(title: str, entries: Sequence[Mapping[str, Any]], why: str | None) -> list[str]:
+    """A table of actions; with *why*, a column of the distinct reasons of its resources."""
     if not entries:
         return []
+    header = ["action", "resources", "count", "first seen", "last seen"]
     lines = ["", f"## {title}", ""]
-    lines += _table(
-        ["action", "resources", "count", "first seen", "last seen"],
-        (
-            (
-                f"`{e['action']}`",
-                _resources_text(e["resources"]),
-                e["count"],
-                e["first_seen"],
-                e["last_seen"],
-            )
-            for e in entries
-        ),
-    )
+    rows = []
+    for e in entries:
+        row = [
+            f"`{e['action']}`",
+            _resources_text(e["resources"]),
+            e["count"],
+            e["first_seen"],
+            e["last_seen"],
+        ]
+        if why is not None:
+            reasons = sorted({r[why] for r in e["resources"] if r.get(why)})
+            row.append("<br>".join(reasons[:3]) + (" …" if len(reasons) > 3 else ""))
+        rows.append(row)
+    lines += _table([*header, "why"] if why is not None else header, rows)
     return lines
 
 
