@@ -11,6 +11,7 @@ import pytest
 from policygen_batch.cli.app import main
 from policygen_batch.errors import ExitCode
 from tests.factories import ACCOUNT, delivery_key, record, write_archive
+from tests.usage_factories import convert, mixed_corpus, write_corpus
 
 
 def _cli(*args: str) -> int:
@@ -63,3 +64,24 @@ def test_run_strict_writes_outputs_then_exits_4(tmp_path: Path) -> None:
     summary = orjson.loads((out / "summary.json").read_bytes())
     assert summary["events"]["total"] == 1
     assert [r["name"] for r in summary["principals"]] == ["Deployer"]
+
+
+def test_generate_filters_and_inline(tmp_path: Path) -> None:
+    """--principal globs and --account narrow the principals; --inline sizes for inline."""
+    wh = convert(write_corpus(tmp_path / "src", mixed_corpus()), tmp_path / "wh")
+    out = tmp_path / "out"
+    code = _cli(
+        "generate", "--warehouse", str(wh), "--out", str(out), "--principal", "*:role/app/*",
+        "--principal", "*:user/*", "--account", ACCOUNT, "--inline", "--include-denied", "-q",
+    )  # fmt: skip
+    assert code == ExitCode.OK
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert [r["name"] for r in summary["principals"]] == ["Deployer", "alice"]
+    assert summary["filters"] == {
+        "accounts": [ACCOUNT],
+        "include_denied": True,
+        "principals": ["*:role/app/*", "*:user/*"],
+    }
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    assert manifest["options"]["inline"] is True
+    assert set(manifest["files"]) >= {"summary.json", "index.html", "index.md"}
