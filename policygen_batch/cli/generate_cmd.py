@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -29,7 +29,9 @@ from policygen_batch.cli.convert_cmd import (
 from policygen_batch.cli.render import RichProgress, parse_day
 from policygen_batch.config import GenerateConfig, default_workers
 from policygen_batch.errors import BadInputError, FindingsError
-from policygen_batch.report.job import GenerateResult
+
+if TYPE_CHECKING:  # imported for the annotation only: the command module stays light
+    from policygen_batch.report.job import GenerateResult
 
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced as a whole).")]
 PrincipalOpt = Annotated[
@@ -93,7 +95,7 @@ def build_generate_config(
 def show(result: GenerateResult, out: Path, console: Console) -> None:
     """One line of results, then fail (exit 3) if a generated policy has serious findings."""
     ev = result.summary["events"]
-    findings = result.worst_findings()
+    findings = result.finding_totals()
     found = ", ".join(f"{n} {k.lower()}" for k, n in sorted(findings.items())) or "no findings"
     console.print(
         f"{result.principals} principals, {result.policies} policies from {ev['total']} events "

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
 
 import polars as pl
 
@@ -75,7 +75,7 @@ class GenerateResult:
     policies: int
     elapsed_s: float
 
-    def worst_findings(self) -> dict[str, int]:
+    def finding_totals(self) -> dict[str, int]:
         """Finding counts by type over every generated policy."""
         totals: dict[str, int] = {}
         for row in self.summary["principals"]:
@@ -106,7 +106,7 @@ def generate(
     job = UsageJob(
         warehouse=config.warehouse,
         usage_filter=usage_filter(config),
-        catalog_dir=config.catalog_dir if config.catalog_dir else _catalog_path(catalog),
+        catalog_dir=Path(catalog.source),  # where workers load the very same catalog from
     )
     tables = engine.aggregate(job, catalog, sink)
     known = [p for contributor in contributors for p in contributor.principals()]
@@ -147,12 +147,6 @@ def generate(
         policies=sum(len(r.policies) for r in reports),
         elapsed_s=elapsed,
     )
-
-
-def _catalog_path(catalog: Catalog) -> Any:
-    from pathlib import Path
-
-    return Path(catalog.source)
 
 
 def build_reports(
