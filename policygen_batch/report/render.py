@@ -159,8 +159,8 @@ def index_markdown(summary: Mapping[str, Any]) -> str:
     lines = [
         "# policygen — organization summary",
         "",
-        f"Catalog `{summary['catalog_version']}` · window {window['since'] or 'start'} → "
-        f"{window['until'] or 'end'} · events {window['first_event'] or '–'} → "
+        f"Catalog `{summary['catalog_version']}` · window {window['since'] or 'first event'} → "
+        f"{window['until'] or 'last event'} · events {window['first_event'] or '–'} → "
         f"{window['last_event'] or '–'}",
         "",
     ]
@@ -235,7 +235,7 @@ def index_html(summary: Mapping[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<h1>policygen — organization summary</h1>",
         f'<p class="muted">Catalog <code>{_h(summary["catalog_version"])}</code> · window '
-        f"{_h(window['since'] or 'start')} → {_h(window['until'] or 'end')} · events "
+        f"{_h(window['since'] or 'first event')} → {_h(window['until'] or 'last event')} · events "
         f"{_h(window['first_event'])} → {_h(window['last_event'])}</p>",
         "<table><tr><th>events</th><th>attributed</th><th>unattributed</th><th>non-API</th>"
         "<th>permission-less</th><th>unmapped</th></tr><tr>",
