@@ -200,6 +200,9 @@ _APIGATEWAY_IDS: Final = (
 )
 
 
+_APIGATEWAY_CREATE_BODY_KEYS: Final = ("stageName", "deploymentId")
+
+
 def apigateway_path_arn(
     name: str, params_json: str | None, region: str, partition: str, formats: list[ArnFormat]
 ) -> str | None:
@@ -217,10 +220,13 @@ def apigateway_path_arn(
         params = {}
     if not isinstance(params, dict):
         params = {}
+    # A create call's stage name or deployment id is a field of the new item's body
+    # (CreateDeployment {stageName}, CreateStage {deploymentId}), not a path segment.
+    body_keys = _APIGATEWAY_CREATE_BODY_KEYS if name.startswith("Create") else ()
     path = "".join(
         f"/{collection}/{params[key]}"
         for key, collection in _APIGATEWAY_IDS
-        if isinstance(params.get(key), str | int) and params.get(key) != ""
+        if key not in body_keys and isinstance(params.get(key), str | int) and params.get(key) != ""
     )
     noun = re.sub(r"^[A-Z][a-z]+", "", name).lower()
     last_collection = path.rsplit("/", 2)[-2] if path else ""

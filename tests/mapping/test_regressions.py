@@ -220,6 +220,15 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis/abc/deployments", "allowed")},
     ),
     (
+        "apigateway CreateDeployment with a stage in its body",
+        record(
+            "apigateway",
+            "CreateDeployment",
+            {"restApiId": "abc", "stageName": "prod", "description": "x"},
+        ),
+        {("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis/abc/deployments", "allowed")},
+    ),
+    (
         "apigateway GetRestApis",
         record("apigateway", "GetRestApis", {}),
         {("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis", "allowed")},
