@@ -25,6 +25,24 @@ _NO_SLASH_VARIABLES = frozenset({"BucketName"})
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
+def _template_regex(template: str) -> str:
+    """The regular expression (without anchors) of one ARN template."""
+    parts: list[str] = []
+    pos = 0
+    for match in _VARIABLE.finditer(template):
+        parts.append(_literal_regex(template[pos : match.start()]))
+        name = match.group(1)
+        if name in _SEGMENT_VARIABLES:
+            parts.append(_SEGMENT_VARIABLES[name])
+        elif name in _NO_SLASH_VARIABLES:
+            parts.append(r"[^/]+")
+        else:
+            parts.append(r".+")
+        pos = match.end()
+    parts.append(_literal_regex(template[pos:]))
+    return "(?:" + "".join(parts) + ")"
+
+
 @dataclass(frozen=True)
 class ArnFormat:
     """One ARN template of the reference, e.g. ``arn:${Partition}:s3:::${BucketName}``.
@@ -45,39 +63,38 @@ class ArnFormat:
     """
 
     template: str
+    others: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, template: str) -> ArnFormat:
-        """Wrap a template (the matcher itself is built lazily by :attr:`regex`)."""
-        return cls(template)
+        """Wrap a template (the matcher itself is built lazily by :attr:`regex`).
+
+        The reference sometimes gives one resource type several formats in one string
+        (API Gateway's ``deployments``: ``…/apis/${ApiId}/deployments, …/restapis/…``);
+        the first is :attr:`template`, the rest :attr:`others`, and matching accepts any.
+        """
+        first, *rest = (t.strip() for t in re.split(r",\s*(?=arn:)", template))
+        return cls(first, tuple(rest))
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        """Every template of this resource type, the main one first."""
+        return (self.template, *self.others)
 
     @cached_property
     def variables(self) -> tuple[str, ...]:
-        """Names of the ``${…}`` variables, in order."""
+        """Names of the ``${…}`` variables of the main template, in order."""
         return tuple(_VARIABLE.findall(self.template))
 
     @cached_property
     def specificity(self) -> int:
         """Number of literal characters (``*`` not counted): higher means more specific."""
-        return len(_VARIABLE.sub("", self.template).replace("*", ""))
+        return max(len(_VARIABLE.sub("", t).replace("*", "")) for t in self.alternatives)
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
-        """A full-match regular expression for ARNs of this shape."""
-        parts: list[str] = []
-        pos = 0
-        for match in _VARIABLE.finditer(self.template):
-            parts.append(_literal_regex(self.template[pos : match.start()]))
-            name = match.group(1)
-            if name in _SEGMENT_VARIABLES:
-                parts.append(_SEGMENT_VARIABLES[name])
-            elif name in _NO_SLASH_VARIABLES:
-                parts.append(r"[^/]+")
-            else:
-                parts.append(r".+")
-            pos = match.end()
-        parts.append(_literal_regex(self.template[pos:]))
-        return re.compile("".join(parts), re.DOTALL)
+        """A full-match regular expression for ARNs of any of the templates."""
+        return re.compile("|".join(_template_regex(t) for t in self.alternatives), re.DOTALL)
 
     def matches(self, arn: str) -> bool:
         """Whether *arn* (taken literally) has the shape of this format."""
@@ -257,7 +274,7 @@ class Catalog:
 
     def arn_formats(self, name: str) -> tuple[str, ...]:
         """The ARN templates an action's resources can have."""
-        return tuple(rtype.arn.template for _, rtype in self.resource_types(name))
+        return tuple(t for _, rtype in self.resource_types(name) for t in rtype.arn.alternatives)
 
     def resource_type(self, prefix: str, name: str) -> ResourceType | None:
         """A resource type of a service by name (any case)."""

@@ -92,7 +92,7 @@ class CatalogAdapter:
         if key not in self._formats:
             service = self._service(key)
             self._formats[key] = (
-                {rt.name: (rt.arn.template,) for rt in service.resource_types.values()}
+                {rt.name: rt.arn.alternatives for rt in service.resource_types.values()}
                 if service is not None
                 else {}
             )

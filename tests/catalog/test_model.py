@@ -143,3 +143,15 @@ def test_actions_iterator_contains(catalog: Catalog, name: str) -> None:
     names = [a.full_name for a in catalog.actions()]
     assert name in names
     assert len(names) == len(set(names)) == catalog.action_count
+
+
+def test_a_resource_type_with_several_arn_formats_matches_each(catalog: Catalog) -> None:
+    """The reference lists two formats for API Gateway ``deployments`` in one string: each
+    matches, and the collection is not mistaken for a REST API id."""
+    deployments = catalog.resource_type("apigateway", "deployments")
+    assert deployments is not None
+    assert len(deployments.arn.alternatives) == 2
+    assert deployments.arn.matches("arn:aws:apigateway:us-east-1::/restapis/abc/deployments")
+    assert deployments.arn.matches("arn:aws:apigateway:us-east-1::/apis/abc/deployments")
+    assert not deployments.arn.matches("arn:aws:apigateway:us-east-1::/restapis/abc")
+    assert all(", arn:" not in t for t in catalog.arn_formats("apigateway:POST"))
