@@ -238,7 +238,11 @@ def _record_texts(text: bytes) -> tuple[list[bytes], list[int], list[tuple[int, 
 def _line_texts(
     lines: list[bytes], first_error: Exception
 ) -> tuple[list[bytes], list[int], list[tuple[int, str]]]:
-    """JSON lines: each non-empty line is one event; a bad line is quarantined, not fatal."""
+    """JSON lines: each non-empty line is one event; a bad line is quarantined, not fatal.
+
+    A file in which no line is a JSON object is not JSON lines at all but a broken
+    document (a truncated, pretty-printed archive): rejected whole, with the parse error.
+    """
     texts: list[bytes] = []
     positions: list[int] = []
     bad: list[tuple[int, str]] = []
@@ -251,6 +255,9 @@ def _line_texts(
             check(line)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             bad.append((number, f"invalid JSON on line {number + 1}: {exc}"))
+            continue
+        if not line.startswith(b"{"):  # a scalar line is a fragment of a document
+            bad.append((number, f"line {number + 1} is not a JSON object"))
             continue
         texts.append(line)
         positions.append(number)

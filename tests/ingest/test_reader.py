@@ -185,3 +185,12 @@ def test_invalid_utf8_in_a_read_field_is_escaped_and_flagged() -> None:
     assert [r[s.EVENT_NAME] for r in rows] == ["\\xff", None]
     assert rows[0][s.RECORD_FLAGS] == [RecordFlag.INVALID_UTF8, RecordFlag.NO_RECIPIENT_ACCOUNT]
     assert orjson.loads(rows[0][s.RAW])["eventName"] == "\\xff"
+
+
+def test_truncated_pretty_printed_archive_is_rejected_whole() -> None:
+    """A multi-line document cut short is a broken file, not JSON lines of fragments."""
+    pretty = orjson.dumps({"Records": [record(), record()]}, option=orjson.OPT_INDENT_2)
+    with pytest.raises(FileRejected, match="invalid JSON"):
+        _parse(pretty[: len(pretty) // 2])
+    parsed, _ = _parse(pretty)  # whole, it reads
+    assert parsed.rows == 2
