@@ -8,7 +8,8 @@ Contract of :func:`map_events` (the aggregation stage groups its output)::
 *events* has the warehouse columns of :mod:`policygen_batch.schema` (at least
 ``event_id, account_id, region, principal_arn, principal_type, principal_account,
 event_time, event_source, event_name, event_type, error_code, error_message,
-request_parameters, resources``). The result has :data:`~policygen_batch.schema.MAPPING_COLUMNS`,
+request_parameters, resources``; ``response_elements`` is read when present, for the ids a
+create call returns). The result has :data:`~policygen_batch.schema.MAPPING_COLUMNS`,
 **one row per (event, needed action, resource)**:
 
 ==================  ========================================================================
@@ -68,6 +69,7 @@ _EVENT_COLUMNS = (
     s.ERROR_CODE,
     s.ERROR_MESSAGE,
     s.REQUEST_PARAMETERS,
+    s.RESPONSE_ELEMENTS,
     s.RESOURCES,
 )
 
@@ -79,6 +81,9 @@ def map_events(
     tables = tables if tables is not None else load_tables()
     # Stage boundaries are materialised: the later steps branch many times over the same
     # inputs, and polars would otherwise re-run the shared upstream plan once per branch.
+    if s.RESPONSE_ELEMENTS not in events.collect_schema():
+        # Older callers and hand-made frames may lack it; only create calls' new ids read it.
+        events = events.with_columns(pl.lit(None, dtype=pl.String).alias(s.RESPONSE_ELEMENTS))
     prepared = prepare(events.select(_EVENT_COLUMNS)).collect().lazy()
     actions = map_actions(prepared, catalog, tables).collect().lazy()
     with_resources = attach_resources(prepared, actions, catalog, tables)

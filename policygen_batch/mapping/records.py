@@ -54,6 +54,7 @@ def records_frame(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
                 s.ERROR_CODE: rec.get("errorCode"),
                 s.ERROR_MESSAGE: rec.get("errorMessage"),
                 s.REQUEST_PARAMETERS: _text(rec.get("requestParameters")),
+                s.RESPONSE_ELEMENTS: _text(rec.get("responseElements")),
                 s.RESOURCES: [
                     {
                         s.RESOURCE_ARN: item.get("ARN") or item.get("arn"),
@@ -86,6 +87,7 @@ def records_frame(records: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
             s.ERROR_CODE,
             s.ERROR_MESSAGE,
             s.REQUEST_PARAMETERS,
+            s.RESPONSE_ELEMENTS,
         )
     }
     schema[s.RESOURCES] = pl.List(resource)

@@ -37,6 +37,7 @@ from policygen_batch.schema import MappingStatus
 
 _VARIABLE: Final = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 _LIST = pl.List(pl.String)
+_ALL_NAMED: Final = "__map_all_named"
 
 
 def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
@@ -77,6 +78,37 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
     def ec2_instance_id(v: pl.Expr) -> pl.Expr:
         return v.str.extract(r"^(i-[0-9a-fA-F]+)$", 1)
 
+    def name_from_arn(v: pl.Expr) -> pl.Expr:
+        # ECS and EventBridge parameters take a name or the whole ARN; the name is the last
+        # path segment either way (cluster/NAME, service/CLUSTER/NAME, event-bus/NAME).
+        return v.str.extract(r"([^/]+)$", 1)
+
+    def task_family(v: pl.Expr) -> pl.Expr:
+        return v.str.extract(r"([^:/]+)(?::\d+)?$", 1)
+
+    def task_revision(v: pl.Expr) -> pl.Expr:
+        # "family" alone means the latest ACTIVE revision, which the event does not say.
+        return v.str.extract(r"/?[^:/]+:(\d+)$", 1)
+
+    def aws_owned_document_account(v: pl.Expr) -> pl.Expr:
+        # Documents owned by AWS (names reserved for it: aws…, amazon…, amzn…) live in no
+        # account: IAM authorises arn:aws:ssm:us-east-1::document/AWS-RunShellScript, so the
+        # event's account would never match. "*" matches the empty field and widens nothing
+        # (no account can own a reserved name); an empty field would be exact, but the
+        # policy validator rejects an account-less ssm ARN. Null otherwise: the event's account.
+        return pl.when(v.str.contains(r"^(?i)(aws|amazon|amzn)")).then(pl.lit("*"))
+
+    def every_object(v: pl.Expr) -> pl.Expr:
+        # POST ?delete (DeleteObjects) carries its keys in the body, which CloudTrail does not
+        # log: the subresource's presence means "some objects of this bucket".
+        return pl.when(v.is_not_null()).then(pl.lit("*"))
+
+    def before_colon(v: pl.Expr) -> pl.Expr:
+        return v.str.extract(r"^([^:]+):", 1)
+
+    def strip_hostedzone(v: pl.Expr) -> pl.Expr:
+        return v.str.replace(r"^/?hostedzone/", "")
+
     transforms: dict[str | None, Callable[[pl.Expr], pl.Expr]] = {
         None: lambda v: v,
         "strip_leading_slash": strip_slash,
@@ -88,6 +120,13 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         "kms_key_id": kms_key_id,
         "secret_suffix": secret_suffix,
         "ec2_instance_id": ec2_instance_id,
+        "name_from_arn": name_from_arn,
+        "task_family": task_family,
+        "task_revision": task_revision,
+        "aws_owned_document_account": aws_owned_document_account,
+        "every_object": every_object,
+        "before_colon": before_colon,
+        "strip_hostedzone": strip_hostedzone,
     }
     return transforms[name]
 
@@ -96,17 +135,23 @@ def known_transforms() -> frozenset[str]:
     """Names a rule may use (the table test checks every rule against this)."""
     names = (
         "strip_leading_slash copy_source_bucket copy_source_key lambda_function url_last_segment "
-        "queue_url_account kms_key_id secret_suffix ec2_instance_id"
+        "queue_url_account kms_key_id secret_suffix ec2_instance_id name_from_arn task_family "
+        "task_revision aws_owned_document_account every_object before_colon strip_hostedzone"
     )
     return frozenset(names.split())
 
 
 def _source_expr(source: VariableSource) -> pl.Expr:
     """A list-of-strings expression (null when absent) for one variable source."""
-    params = pl.col(s.REQUEST_PARAMETERS)
+    params = pl.col(s.RESPONSE_ELEMENTS if source.where == "response" else s.REQUEST_PARAMETERS)
     transform = _transform(source.transform)
-    if source.kind == "path":
-        value = transform(params.str.json_path_match(source.expression))
+    if source.kind in ("path", "const"):
+        raw = (
+            pl.lit(source.expression, dtype=pl.String)
+            if source.kind == "const"
+            else params.str.json_path_match(source.expression)
+        )
+        value = transform(raw)
         return pl.when(value.is_not_null() & (value != "")).then(pl.concat_list(value))
     if source.kind == "list":
         values = params.str.json_path_match(source.expression).str.json_decode(_LIST)
@@ -114,7 +159,9 @@ def _source_expr(source: VariableSource) -> pl.Expr:
         values = params.str.extract_all(source.expression).list.eval(
             pl.element().str.extract(source.expression, 1)
         )
-    values = values.list.eval(transform(pl.element())).list.drop_nulls()
+    values = (
+        values.list.eval(transform(pl.element())).list.drop_nulls().list.unique(maintain_order=True)
+    )
     return pl.when(values.list.len() > 0).then(values)
 
 
@@ -366,7 +413,13 @@ def attach_resources(
     # 3. requestParameters, through the rules.
     rule_ids = [rule.rule_id for rule in tables.resource_rules]
     params = prepared.select(
-        s.MAP_ROW, s.REQUEST_PARAMETERS, s.REGION, s.ACCOUNT_ID, s.MAP_PARTITION, s.MAP_NAME
+        s.MAP_ROW,
+        s.REQUEST_PARAMETERS,
+        s.RESPONSE_ELEMENTS,
+        s.REGION,
+        s.ACCOUNT_ID,
+        s.MAP_PARTITION,
+        s.MAP_NAME,
     )
     unresolved = pending.join(from_listed, on=[s.MAP_ROW, s.ACTION], how="anti")
     by_rule = pl.concat(
@@ -390,8 +443,15 @@ def attach_resources(
         label = _label(catalog, rule.resource_type)
         built_frames.append(_rule_frame(by_rule, rule, catalog, label))
     from_params = pl.concat(built_frames).unique()
+    from_rule_listed = _listed_fallback(
+        by_rule.join(from_params, on=[s.MAP_ROW, s.ACTION], how="anti"),
+        listed,
+        classes,
+        catalog,
+        tables,
+    )
 
-    found = pl.concat([from_listed, from_params])
+    found = pl.concat([from_listed, from_params, from_rule_listed])
     resolved = acts.filter(pl.col(s.RESOURCE).is_null()).drop(
         s.RESOURCE, s.MAPPED_RESOURCE_TYPE, strict=False
     )
@@ -421,6 +481,62 @@ def attach_resources(
         .select(out_cols)
     )
     return pl.concat([with_found, from_message, leftover, passthrough], how="vertical")
+
+
+def _listed_fallback(
+    unbuilt: pl.LazyFrame,
+    listed: pl.LazyFrame,
+    classes: pl.LazyFrame,
+    catalog: Catalog,
+    tables: MappingTables,
+) -> pl.LazyFrame:
+    """resources[] ARNs for rule rows the request could not resolve (rules with ``listed_except``).
+
+    An explicit rule normally bypasses resources[] because the record lists several resources
+    with different roles (CopyObject's source and destination). When the role's own parameter
+    is absent (ReEncrypt without ``sourceKeyId``), the listed ARNs of the rule's type minus the
+    ones the other parameters name are that resource; if nothing is left, the listed ARNs are
+    (a ReEncrypt to the same key lists it once).
+    """
+    frames: list[pl.LazyFrame] = []
+    for rule in tables.resource_rules:
+        if rule.listed_except is None:
+            continue
+        params = pl.col(s.REQUEST_PARAMETERS)
+        named = [params.str.json_path_match(path) for path in rule.listed_except]
+        candidates = (
+            unbuilt.filter(pl.col(s.MAP_RULE) == rule.rule_id)
+            .select(s.MAP_ROW, s.ACTION, pl.concat_list(named).alias(s.MAP_VALUE))
+            .join(listed, on=s.MAP_ROW)
+            .join(classes.filter(pl.col(s.MAP_CANDIDATE) == rule.resource_type), on=s.RESOURCE)
+        )
+        # A parameter names an ARN as a whole ARN or by its last segment (a key id).
+        tail = r"([^/:]+)$"
+        named_tails = (
+            pl.col(s.MAP_VALUE).list.drop_nulls().list.eval(pl.element().str.extract(tail, 1))
+        )
+        candidates = candidates.with_columns(
+            named_tails.list.contains(pl.col(s.RESOURCE).str.extract(tail, 1))
+            .fill_null(False)
+            .alias(s.MAP_FLAG)
+        ).with_columns(pl.col(s.MAP_FLAG).all().over(s.MAP_ROW, s.ACTION).alias(_ALL_NAMED))
+        frames.append(
+            candidates.filter(~pl.col(s.MAP_FLAG) | pl.col(_ALL_NAMED)).select(
+                s.MAP_ROW,
+                s.ACTION,
+                s.RESOURCE,
+                pl.lit(_label(catalog, rule.resource_type)).alias(s.MAPPED_RESOURCE_TYPE),
+            )
+        )
+    empty = pl.LazyFrame(
+        schema={
+            s.MAP_ROW: pl.UInt32,
+            s.ACTION: pl.String,
+            s.RESOURCE: pl.String,
+            s.MAPPED_RESOURCE_TYPE: pl.String,
+        }
+    )
+    return pl.concat(frames).unique() if frames else empty
 
 
 def _label(catalog: Catalog, key: str) -> str:

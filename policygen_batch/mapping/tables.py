@@ -35,9 +35,13 @@ class Override:
 class VariableSource:
     """Where one ARN variable's value is found in ``requestParameters``."""
 
-    kind: str  # "path" (one value), "list" (a JSON array of strings), "regex" (all matches)
+    kind: str  # "path" (one value), "list" (a JSON array of strings), "regex" (all matches),
+    # or "const" (a fixed value: the default a service applies when the request names none)
     expression: str
     transform: str | None
+    # "request" (requestParameters) or "response" (responseElements): a create call's new
+    # resource (RunInstances' instance ids, a snapshot id) is only named in the response.
+    where: str = "request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,10 @@ class ResourceRule:
     resource_type: str  # "<prefix>:<type>" (lower case) whose catalog ARN format is filled
     arn_paths: tuple[str, ...]  # parameters that may hold the whole ARN
     variables: tuple[tuple[str, tuple[VariableSource, ...]], ...]
+    # When the request names nothing, take this type's ARNs from resources[] instead, minus
+    # those named by these parameters (unless nothing would be left). None: no fallback.
+    # KMS ReEncrypt logs no sourceKeyId unless the caller gave one; resources[] lists both keys.
+    listed_except: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +99,9 @@ def _csv(name: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
     return rows
 
 
+_SOURCE_KINDS = ("path", "list", "regex", "const")
+
+
 def _rules(doc: dict[str, Any]) -> tuple[ResourceRule, ...]:
     rules: list[ResourceRule] = []
     for rule_id, spec in doc.items():
@@ -101,9 +112,10 @@ def _rules(doc: dict[str, Any]) -> tuple[ResourceRule, ...]:
                 name,
                 tuple(
                     VariableSource(
-                        kind=next(k for k in ("path", "list", "regex") if k in source),
-                        expression=source.get("path") or source.get("list") or source["regex"],
+                        kind=next(k for k in _SOURCE_KINDS if k in source),
+                        expression=str(next(source[k] for k in _SOURCE_KINDS if k in source)),
                         transform=source.get("transform"),
+                        where=source.get("in", "request"),
                     )
                     for source in sources
                 ),
@@ -116,6 +128,7 @@ def _rules(doc: dict[str, Any]) -> tuple[ResourceRule, ...]:
                 resource_type=str(spec.get("resource_type", rule_id.split("@")[0])).lower(),
                 arn_paths=tuple(spec.get("arn", ())),
                 variables=variables,
+                listed_except=(tuple(spec["listed_except"]) if "listed_except" in spec else None),
             )
         )
     return tuple(rules)

@@ -34,6 +34,7 @@ def record(
     *,
     region: str = "us-east-1",
     resources: list[dict[str, str]] | None = None,
+    response: dict[str, Any] | None = None,
     error_code: str | None = None,
     error_message: str | None = None,
     event_type: str = "AwsApiCall",
@@ -58,6 +59,8 @@ def record(
     }
     if resources is not None:
         rec["resources"] = resources
+    if response is not None:
+        rec["responseElements"] = response
     if error_code:
         rec["errorCode"] = error_code
         rec["errorMessage"] = error_message

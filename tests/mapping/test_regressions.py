@@ -157,7 +157,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
     (
         "cloudfront 2020_05_31",
         record("cloudfront", "GetDistribution2020_05_31", {"id": "E1"}),
-        {("cloudfront:GetDistribution", None, "allowed")},
+        {("cloudfront:GetDistribution", f"arn:aws:cloudfront::{A}:distribution/E1", "allowed")},
     ),
     # Other renames.
     (
@@ -433,6 +433,265 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
             ),
         ),
         {("iam:ListRoles", f"arn:aws:iam::{A}:role/", "denied")},
+    ),
+    # Resources the event reveals (closed gaps: these once mapped to a null resource).
+    (
+        "s3 DeleteObjects without listed objects: every object of the bucket",
+        record(
+            "s3",
+            "DeleteObjects",
+            {"bucketName": "bkt", "Host": "bkt.s3.us-east-1.amazonaws.com", "delete": ""},
+            resources=[
+                {"type": "AWS::S3::Object", "ARNPrefix": "arn:aws:s3:::bkt/"},
+                {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::bkt"},
+            ],
+        ),
+        {("s3:DeleteObject", "arn:aws:s3:::bkt/*", "allowed")},
+    ),
+    (
+        "kms ReEncrypt without sourceKeyId, one listed key (same source and destination)",
+        record(
+            "kms",
+            "ReEncrypt",
+            {"destinationKeyId": f"arn:aws:kms:us-east-1:{A}:key/k1"},
+            resources=[{"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:us-east-1:{A}:key/k1"}],
+        ),
+        {
+            ("kms:ReEncryptFrom", f"arn:aws:kms:us-east-1:{A}:key/k1", "allowed"),
+            ("kms:ReEncryptTo", f"arn:aws:kms:us-east-1:{A}:key/k1", "allowed"),
+        },
+    ),
+    (
+        "kms ReEncrypt without sourceKeyId, two listed keys",
+        record(
+            "kms",
+            "ReEncrypt",
+            {"destinationKeyId": "dst-2"},
+            resources=[
+                {"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:us-east-1:{A}:key/src-1"},
+                {"type": "AWS::KMS::Key", "ARN": f"arn:aws:kms:us-east-1:{A}:key/dst-2"},
+            ],
+        ),
+        {
+            ("kms:ReEncryptFrom", f"arn:aws:kms:us-east-1:{A}:key/src-1", "allowed"),
+            ("kms:ReEncryptTo", f"arn:aws:kms:us-east-1:{A}:key/dst-2", "allowed"),
+        },
+    ),
+    (
+        "events PutEvents, entries hidden: the default bus",
+        record("events", "PutEvents", {"entries": "HIDDEN_DUE_TO_SECURITY_REASONS"}),
+        {("events:PutEvents", f"arn:aws:events:us-east-1:{A}:event-bus/default", "allowed")},
+    ),
+    (
+        "events PutEvents with EventBusName in entries",
+        record(
+            "events",
+            "PutEvents",
+            {"entries": [{"eventBusName": f"arn:aws:events:us-east-1:{A}:event-bus/orders"}]},
+        ),
+        {("events:PutEvents", f"arn:aws:events:us-east-1:{A}:event-bus/orders", "allowed")},
+    ),
+    (
+        "rds DescribeDBInstances with an identifier",
+        record("rds", "DescribeDBInstances", {"dBInstanceIdentifier": "db-0"}),
+        {("rds:DescribeDBInstances", f"arn:aws:rds:us-east-1:{A}:db:db-0", "allowed")},
+    ),
+    (
+        "rds CreateDBSnapshot: instance and snapshot",
+        record(
+            "rds",
+            "CreateDBSnapshot",
+            {"dBInstanceIdentifier": "db-0", "dBSnapshotIdentifier": "s1"},
+        ),
+        {
+            ("rds:CreateDBSnapshot", f"arn:aws:rds:us-east-1:{A}:db:db-0", "allowed"),
+            ("rds:CreateDBSnapshot", f"arn:aws:rds:us-east-1:{A}:snapshot:s1", "allowed"),
+        },
+    ),
+    (
+        "ec2 RunInstances: instance from the response, image/subnet/group from the request",
+        record(
+            "ec2",
+            "RunInstances",
+            {
+                "instancesSet": {"items": [{"imageId": "ami-0abc", "minCount": 1}]},
+                "subnetId": "subnet-0def",
+                "groupSet": {"items": [{"groupId": "sg-0123"}]},
+            },
+            response={
+                "instancesSet": {"items": [{"instanceId": "i-0aa"}, {"instanceId": "i-0bb"}]}
+            },
+        ),
+        {
+            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0aa", "allowed"),
+            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0bb", "allowed"),
+            ("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-0abc", "allowed"),
+            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:subnet/subnet-0def", "allowed"),
+            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:security-group/sg-0123", "allowed"),
+        },
+    ),
+    (
+        "ec2 CreateSnapshot: volume from the request, snapshot from the response",
+        record(
+            "ec2",
+            "CreateSnapshot",
+            {"volumeId": "vol-01"},
+            response={"snapshotId": "snap-02", "volumeId": "vol-01"},
+        ),
+        {
+            ("ec2:CreateSnapshot", f"arn:aws:ec2:us-east-1:{A}:volume/vol-01", "allowed"),
+            ("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-02", "allowed"),
+        },
+    ),
+    (
+        "ecr BatchGetImage: repository from its name",
+        record("ecr", "BatchGetImage", {"repositoryName": "team/api", "imageIds": []}),
+        {("ecr:BatchGetImage", f"arn:aws:ecr:us-east-1:{A}:repository/team/api", "allowed")},
+    ),
+    (
+        "ecr PutImage in another registry",
+        record("ecr", "PutImage", {"repositoryName": "api", "registryId": "444455556666"}),
+        {("ecr:PutImage", "arn:aws:ecr:us-east-1:444455556666:repository/api", "allowed")},
+    ),
+    (
+        "ecs DescribeServices: cluster name and service list",
+        record("ecs", "DescribeServices", {"cluster": "c1", "services": ["web", "api"]}),
+        {
+            ("ecs:DescribeServices", f"arn:aws:ecs:us-east-1:{A}:service/c1/web", "allowed"),
+            ("ecs:DescribeServices", f"arn:aws:ecs:us-east-1:{A}:service/c1/api", "allowed"),
+        },
+    ),
+    (
+        "ecs UpdateService: cluster ARN, no cluster means default",
+        record(
+            "ecs",
+            "UpdateService",
+            {"cluster": f"arn:aws:ecs:us-east-1:{A}:cluster/c1", "service": "web"},
+        ),
+        {("ecs:UpdateService", f"arn:aws:ecs:us-east-1:{A}:service/c1/web", "allowed")},
+    ),
+    (
+        "ecs DescribeTasks",
+        record("ecs", "DescribeTasks", {"tasks": ["abc123"]}),
+        {("ecs:DescribeTasks", f"arn:aws:ecs:us-east-1:{A}:task/default/abc123", "allowed")},
+    ),
+    (
+        "ecs RunTask: family:revision",
+        record("ecs", "RunTask", {"cluster": "c1", "taskDefinition": "job:7"}),
+        {("ecs:RunTask", f"arn:aws:ecs:us-east-1:{A}:task-definition/job:7", "allowed")},
+    ),
+    (
+        "ecs RunTask: family alone is the latest revision, which the event does not say",
+        record("ecs", "RunTask", {"taskDefinition": "job"}),
+        {("ecs:RunTask", f"arn:aws:ecs:us-east-1:{A}:task-definition/job:*", "allowed")},
+    ),
+    (
+        "ecs RegisterTaskDefinition: revision from the response",
+        record(
+            "ecs",
+            "RegisterTaskDefinition",
+            {"family": "job"},
+            response={"taskDefinition": {"family": "job", "revision": 3}},
+        ),
+        {
+            (
+                "ecs:RegisterTaskDefinition",
+                f"arn:aws:ecs:us-east-1:{A}:task-definition/job:3",
+                "allowed",
+            )
+        },
+    ),
+    (
+        "ssm SendCommand with an AWS-owned document (account field matched by *) and an instance",
+        record(
+            "ssm",
+            "SendCommand",
+            {"documentName": "AWS-RunShellScript", "instanceIds": ["i-0aa"]},
+        ),
+        {
+            ("ssm:SendCommand", "arn:aws:ssm:us-east-1:*:document/AWS-RunShellScript", "allowed"),
+            ("ssm:SendCommand", f"arn:aws:ec2:us-east-1:{A}:instance/i-0aa", "allowed"),
+        },
+    ),
+    (
+        "ssm SendCommand with the account's own document",
+        record("ssm", "SendCommand", {"documentName": "Deploy", "instanceIds": ["i-0aa"]}),
+        {
+            ("ssm:SendCommand", f"arn:aws:ssm:us-east-1:{A}:document/Deploy", "allowed"),
+            ("ssm:SendCommand", f"arn:aws:ec2:us-east-1:{A}:instance/i-0aa", "allowed"),
+        },
+    ),
+    (
+        "ssm GetParametersByPath: the path as a parameter ARN",
+        record("ssm", "GetParametersByPath", {"path": "/app/prod", "recursive": True}),
+        {("ssm:GetParametersByPath", f"arn:aws:ssm:us-east-1:{A}:parameter/app/prod", "allowed")},
+    ),
+    (
+        "cloudformation CreateStack: stack id from the response",
+        record(
+            "cloudformation",
+            "CreateStack",
+            {"stackName": "st"},
+            response={"stackId": f"arn:aws:cloudformation:us-east-1:{A}:stack/st/u-1"},
+        ),
+        {
+            (
+                "cloudformation:CreateStack",
+                f"arn:aws:cloudformation:us-east-1:{A}:stack/st/u-1",
+                "allowed",
+            )
+        },
+    ),
+    (
+        "cloudformation DescribeStacks by name: any stack id of that name",
+        record("cloudformation", "DescribeStacks", {"stackName": "st"}),
+        {
+            (
+                "cloudformation:DescribeStacks",
+                f"arn:aws:cloudformation:us-east-1:{A}:stack/st/*",
+                "allowed",
+            )
+        },
+    ),
+    (
+        "codebuild BatchGetBuilds: project from build ids",
+        record("codebuild", "BatchGetBuilds", {"ids": ["proj:1111-2222"]}),
+        {("codebuild:BatchGetBuilds", f"arn:aws:codebuild:us-east-1:{A}:project/proj", "allowed")},
+    ),
+    (
+        "route53 ChangeResourceRecordSets",
+        record("route53", "ChangeResourceRecordSets", {"hostedZoneId": "/hostedzone/Z1"}),
+        {("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z1", "allowed")},
+    ),
+    (
+        "states CreateStateMachine: name",
+        record("states", "CreateStateMachine", {"name": "wf"}),
+        {("states:CreateStateMachine", f"arn:aws:states:us-east-1:{A}:stateMachine:wf", "allowed")},
+    ),
+    (
+        "elasticloadbalancing RegisterTargets: target group ARN",
+        record(
+            "elasticloadbalancing",
+            "RegisterTargets",
+            {"targetGroupArn": f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/tg/1a"},
+        ),
+        {
+            (
+                "elasticloadbalancing:RegisterTargets",
+                f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/tg/1a",
+                "allowed",
+            )
+        },
+    ),
+    (
+        "sqs CreateQueue: queue name",
+        record("sqs", "CreateQueue", {"queueName": "q1"}),
+        {("sqs:CreateQueue", f"arn:aws:sqs:us-east-1:{A}:q1", "allowed")},
+    ),
+    (
+        "sts GetFederationToken",
+        record("sts", "GetFederationToken", {"name": "analyst"}),
+        {("sts:GetFederationToken", f"arn:aws:sts::{A}:federated-user/analyst", "allowed")},
     ),
 ]
 
