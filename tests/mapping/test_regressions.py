@@ -689,6 +689,38 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {("sqs:CreateQueue", f"arn:aws:sqs:us-east-1:{A}:q1", "allowed")},
     ),
     (
+        "ec2 CreateTags: each resourcesSet id by its prefix",
+        record(
+            "ec2",
+            "CreateTags",
+            {
+                "resourcesSet": {"items": [{"resourceId": "i-0aa"}, {"resourceId": "vol-0bb"}]},
+                "tagSet": {"items": [{"key": "k", "value": "v"}]},
+            },
+        ),
+        {
+            ("ec2:CreateTags", f"arn:aws:ec2:us-east-1:{A}:instance/i-0aa", "allowed"),
+            ("ec2:CreateTags", f"arn:aws:ec2:us-east-1:{A}:volume/vol-0bb", "allowed"),
+        },
+    ),
+    (
+        "glue GetTable: root catalog, database and table",
+        record("glue", "GetTable", {"databaseName": "db", "name": "t1"}),
+        {
+            ("glue:GetTable", f"arn:aws:glue:us-east-1:{A}:catalog", "allowed"),
+            ("glue:GetTable", f"arn:aws:glue:us-east-1:{A}:database/db", "allowed"),
+            ("glue:GetTable", f"arn:aws:glue:us-east-1:{A}:table/db/t1", "allowed"),
+        },
+    ),
+    (
+        "glue GetDatabase: root catalog and database",
+        record("glue", "GetDatabase", {"name": "db"}),
+        {
+            ("glue:GetDatabase", f"arn:aws:glue:us-east-1:{A}:catalog", "allowed"),
+            ("glue:GetDatabase", f"arn:aws:glue:us-east-1:{A}:database/db", "allowed"),
+        },
+    ),
+    (
         "sts GetFederationToken",
         record("sts", "GetFederationToken", {"name": "analyst"}),
         {("sts:GetFederationToken", f"arn:aws:sts::{A}:federated-user/analyst", "allowed")},
