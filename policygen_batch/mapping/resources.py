@@ -98,6 +98,11 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         # policy validator rejects an account-less ssm ARN. Null otherwise: the event's account.
         return pl.when(v.str.contains(r"^(?i)(aws|amazon|amzn)")).then(pl.lit("*"))
 
+    def iam_path_and_name(v: pl.Expr) -> pl.Expr:
+        # IAM authorises against the ARN with the path (role/service/app/Name); a create
+        # call's request splits path and name, its response carries the whole ARN.
+        return v.str.extract(r"^arn:[^:]+:iam::\d*:[a-z-]+/(.+)$", 1)
+
     def every_object(v: pl.Expr) -> pl.Expr:
         # POST ?delete (DeleteObjects) carries its keys in the body, which CloudTrail does not
         # log: the subresource's presence means "some objects of this bucket".
@@ -125,6 +130,7 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         "task_revision": task_revision,
         "aws_owned_document_account": aws_owned_document_account,
         "every_object": every_object,
+        "iam_path_and_name": iam_path_and_name,
         "before_colon": before_colon,
         "strip_hostedzone": strip_hostedzone,
     }
@@ -136,7 +142,8 @@ def known_transforms() -> frozenset[str]:
     names = (
         "strip_leading_slash copy_source_bucket copy_source_key lambda_function url_last_segment "
         "queue_url_account kms_key_id secret_suffix ec2_instance_id name_from_arn task_family "
-        "task_revision aws_owned_document_account every_object before_colon strip_hostedzone"
+        "task_revision aws_owned_document_account every_object iam_path_and_name before_colon "
+        "strip_hostedzone"
     )
     return frozenset(names.split())
 

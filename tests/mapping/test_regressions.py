@@ -721,6 +721,16 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         },
     ),
     (
+        "iam CreateRole with a path: the role ARN from the response",
+        record(
+            "iam",
+            "CreateRole",
+            {"roleName": "r1", "path": "/svc/app/"},
+            response={"role": {"path": "/svc/app/", "arn": f"arn:aws:iam::{A}:role/svc/app/r1"}},
+        ),
+        {("iam:CreateRole", f"arn:aws:iam::{A}:role/svc/app/r1", "allowed")},
+    ),
+    (
         "sts GetFederationToken",
         record("sts", "GetFederationToken", {"name": "analyst"}),
         {("sts:GetFederationToken", f"arn:aws:sts::{A}:federated-user/analyst", "allowed")},
