@@ -8,7 +8,10 @@ For each (event, action) row, in this order:
    for the action when their resource type is one of the action's (an S3 ``GetObject`` keeps
    the object ARN and drops the bucket ARN of the same record). Skipped when an override chose
    an explicit resource rule (``CopyObject``'s source and destination are both listed there).
-3. Otherwise the rules of ``resource_rules.json`` build the ARN from ``requestParameters``:
+3. Otherwise the rules of ``resource_rules.json`` build the ARN from ``requestParameters``
+   (``responseElements`` only says that a create call made a new resource, granted as
+   ``<type>/*``: IAM authorises a create against an id that does not exist yet; a rule may
+   also fall back to ``resources[]`` when its own parameter is absent):
    whole ARNs are used as they are, else the catalog's template for the resource type is
    filled (``${Partition}`` from the region: aws / aws-cn / aws-us-gov / aws-iso…;
    ``${Region}`` and ``${Account}`` from the event unless the rule reads them, e.g. from an SQS
@@ -103,9 +106,14 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         # call's request splits path and name, its response carries the whole ARN.
         return v.str.extract(r"^arn:[^:]+:iam::\d*:[a-z-]+/(.+)$", 1)
 
-    def every_object(v: pl.Expr) -> pl.Expr:
-        # POST ?delete (DeleteObjects) carries its keys in the body, which CloudTrail does not
-        # log: the subresource's presence means "some objects of this bucket".
+    def wildcard_if_present(v: pl.Expr) -> pl.Expr:
+        # "*" when the value is there at all, for two kinds of resource:
+        # - ids that AWS assigns while the call runs (RunInstances' instance, CreateSnapshot's
+        #   snapshot): IAM authorises the call against instance/* because the id does not
+        #   exist yet, and the next call creates another one, so the id in responseElements
+        #   says "this type was created", not which ARN to grant;
+        # - POST ?delete (DeleteObjects) carries its keys in the body, which CloudTrail does
+        #   not log: the subresource's presence means "some objects of this bucket".
         return pl.when(v.is_not_null()).then(pl.lit("*"))
 
     def before_colon(v: pl.Expr) -> pl.Expr:
@@ -129,7 +137,7 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         "task_family": task_family,
         "task_revision": task_revision,
         "aws_owned_document_account": aws_owned_document_account,
-        "every_object": every_object,
+        "wildcard_if_present": wildcard_if_present,
         "iam_path_and_name": iam_path_and_name,
         "before_colon": before_colon,
         "strip_hostedzone": strip_hostedzone,
@@ -142,8 +150,8 @@ def known_transforms() -> frozenset[str]:
     names = (
         "strip_leading_slash copy_source_bucket copy_source_key lambda_function url_last_segment "
         "queue_url_account kms_key_id secret_suffix ec2_instance_id name_from_arn task_family "
-        "task_revision aws_owned_document_account every_object iam_path_and_name before_colon "
-        "strip_hostedzone"
+        "task_revision aws_owned_document_account wildcard_if_present iam_path_and_name "
+        "before_colon strip_hostedzone"
     )
     return frozenset(names.split())
 

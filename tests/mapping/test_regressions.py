@@ -509,7 +509,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         },
     ),
     (
-        "ec2 RunInstances: instance from the response, image/subnet/group from the request",
+        "ec2 RunInstances: new instances are instance/* (ids do not exist at authorization)",
         record(
             "ec2",
             "RunInstances",
@@ -523,15 +523,14 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
             },
         ),
         {
-            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0aa", "allowed"),
-            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/i-0bb", "allowed"),
+            ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:instance/*", "allowed"),
             ("ec2:RunInstances", "arn:aws:ec2:us-east-1::image/ami-0abc", "allowed"),
             ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:subnet/subnet-0def", "allowed"),
             ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{A}:security-group/sg-0123", "allowed"),
         },
     ),
     (
-        "ec2 CreateSnapshot: volume from the request, snapshot from the response",
+        "ec2 CreateSnapshot: volume from the request, the new snapshot is snapshot/*",
         record(
             "ec2",
             "CreateSnapshot",
@@ -540,7 +539,20 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         ),
         {
             ("ec2:CreateSnapshot", f"arn:aws:ec2:us-east-1:{A}:volume/vol-01", "allowed"),
-            ("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-02", "allowed"),
+            ("ec2:CreateSnapshot", "arn:aws:ec2:us-east-1::snapshot/*", "allowed"),
+        },
+    ),
+    (
+        "ec2 CreateSecurityGroup: the vpc, and the new group as security-group/*",
+        record(
+            "ec2",
+            "CreateSecurityGroup",
+            {"groupName": "g", "vpcId": "vpc-01"},
+            response={"_return": True, "groupId": "sg-09"},
+        ),
+        {
+            ("ec2:CreateSecurityGroup", f"arn:aws:ec2:us-east-1:{A}:vpc/vpc-01", "allowed"),
+            ("ec2:CreateSecurityGroup", f"arn:aws:ec2:us-east-1:{A}:security-group/*", "allowed"),
         },
     ),
     (
@@ -586,7 +598,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {("ecs:RunTask", f"arn:aws:ecs:us-east-1:{A}:task-definition/job:*", "allowed")},
     ),
     (
-        "ecs RegisterTaskDefinition: revision from the response",
+        "ecs RegisterTaskDefinition: the new revision is family:*",
         record(
             "ecs",
             "RegisterTaskDefinition",
@@ -596,7 +608,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {
             (
                 "ecs:RegisterTaskDefinition",
-                f"arn:aws:ecs:us-east-1:{A}:task-definition/job:3",
+                f"arn:aws:ecs:us-east-1:{A}:task-definition/job:*",
                 "allowed",
             )
         },
@@ -627,7 +639,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {("ssm:GetParametersByPath", f"arn:aws:ssm:us-east-1:{A}:parameter/app/prod", "allowed")},
     ),
     (
-        "cloudformation CreateStack: stack id from the response",
+        "cloudformation CreateStack: the new stack's id is not known at authorization",
         record(
             "cloudformation",
             "CreateStack",
@@ -637,7 +649,7 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {
             (
                 "cloudformation:CreateStack",
-                f"arn:aws:cloudformation:us-east-1:{A}:stack/st/u-1",
+                f"arn:aws:cloudformation:us-east-1:{A}:stack/st/*",
                 "allowed",
             )
         },
