@@ -101,6 +101,12 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         # policy validator rejects an account-less ssm ARN. Null otherwise: the event's account.
         return pl.when(v.str.contains(r"^(?i)(aws|amazon|amzn)")).then(pl.lit("*"))
 
+    def custom_event_bus(v: pl.Expr) -> pl.Expr:
+        # An EventBridge rule on the default bus has its own ARN form (rule/NAME) apart from
+        # one on a named bus (rule/BUS/NAME); "default" given explicitly is the default bus.
+        name = name_from_arn(v)
+        return pl.when(name != "default").then(name)
+
     def iam_path_and_name(v: pl.Expr) -> pl.Expr:
         # IAM authorises against the ARN with the path (role/service/app/Name); a create
         # call's request splits path and name, its response carries the whole ARN.
@@ -139,6 +145,7 @@ def _transform(name: str | None) -> Callable[[pl.Expr], pl.Expr]:
         "aws_owned_document_account": aws_owned_document_account,
         "wildcard_if_present": wildcard_if_present,
         "iam_path_and_name": iam_path_and_name,
+        "custom_event_bus": custom_event_bus,
         "before_colon": before_colon,
         "strip_hostedzone": strip_hostedzone,
     }
@@ -151,7 +158,7 @@ def known_transforms() -> frozenset[str]:
         "strip_leading_slash copy_source_bucket copy_source_key lambda_function url_last_segment "
         "queue_url_account kms_key_id secret_suffix ec2_instance_id name_from_arn task_family "
         "task_revision aws_owned_document_account wildcard_if_present iam_path_and_name "
-        "before_colon strip_hostedzone"
+        "before_colon strip_hostedzone custom_event_bus"
     )
     return frozenset(names.split())
 
@@ -213,6 +220,10 @@ def _rule_frame(
         "Account": s.ACCOUNT_ID,
     }
     frame = pending.filter(pl.col(s.MAP_RULE) == rule.rule_id)
+    if rule.skip_if:
+        frame = frame.filter(
+            pl.coalesce([_source_expr(source) for source in rule.skip_if]).is_null()
+        )
     for index, (name, sources) in enumerate(rule.variables):
         column = f"{s.MAP_VALUE}{index}"
         frame = frame.with_columns(

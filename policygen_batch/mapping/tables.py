@@ -56,6 +56,9 @@ class ResourceRule:
     # those named by these parameters (unless nothing would be left). None: no fallback.
     # KMS ReEncrypt logs no sourceKeyId unless the caller gave one; resources[] lists both keys.
     listed_except: tuple[str, ...] | None = None
+    # The rule builds nothing for an event where one of these sources yields a value: a rule
+    # on EventBridge's default bus must not fire for a call that names a custom bus.
+    skip_if: tuple[VariableSource, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,24 +105,22 @@ def _csv(name: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
 _SOURCE_KINDS = ("path", "list", "regex", "const")
 
 
+def _source(source: dict[str, Any]) -> VariableSource:
+    return VariableSource(
+        kind=next(k for k in _SOURCE_KINDS if k in source),
+        expression=str(next(source[k] for k in _SOURCE_KINDS if k in source)),
+        transform=source.get("transform"),
+        where=source.get("in", "request"),
+    )
+
+
 def _rules(doc: dict[str, Any]) -> tuple[ResourceRule, ...]:
     rules: list[ResourceRule] = []
     for rule_id, spec in doc.items():
         if rule_id.startswith("_"):
             continue
         variables = tuple(
-            (
-                name,
-                tuple(
-                    VariableSource(
-                        kind=next(k for k in _SOURCE_KINDS if k in source),
-                        expression=str(next(source[k] for k in _SOURCE_KINDS if k in source)),
-                        transform=source.get("transform"),
-                        where=source.get("in", "request"),
-                    )
-                    for source in sources
-                ),
-            )
+            (name, tuple(_source(source) for source in sources))
             for name, sources in spec.get("variables", {}).items()
         )
         rules.append(
@@ -128,6 +129,7 @@ def _rules(doc: dict[str, Any]) -> tuple[ResourceRule, ...]:
                 resource_type=str(spec.get("resource_type", rule_id.split("@")[0])).lower(),
                 arn_paths=tuple(spec.get("arn", ())),
                 variables=variables,
+                skip_if=tuple(_source(source) for source in spec.get("skip_if", ())),
                 listed_except=(tuple(spec["listed_except"]) if "listed_except" in spec else None),
             )
         )

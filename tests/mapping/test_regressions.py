@@ -492,6 +492,20 @@ CASES: list[tuple[str, dict[str, Any], Rows]] = [
         {("events:PutEvents", f"arn:aws:events:us-east-1:{A}:event-bus/orders", "allowed")},
     ),
     (
+        "events PutRule on the default bus",
+        record("events", "PutRule", {"name": "nightly", "scheduleExpression": "rate(1 day)"}),
+        {("events:PutRule", f"arn:aws:events:us-east-1:{A}:rule/nightly", "allowed")},
+    ),
+    (
+        "events PutTargets on a custom bus (ARN)",
+        record(
+            "events",
+            "PutTargets",
+            {"rule": "r1", "eventBusName": f"arn:aws:events:us-east-1:{A}:event-bus/orders"},
+        ),
+        {("events:PutTargets", f"arn:aws:events:us-east-1:{A}:rule/orders/r1", "allowed")},
+    ),
+    (
         "rds DescribeDBInstances with an identifier",
         record("rds", "DescribeDBInstances", {"dBInstanceIdentifier": "db-0"}),
         {("rds:DescribeDBInstances", f"arn:aws:rds:us-east-1:{A}:db:db-0", "allowed")},

@@ -45,11 +45,11 @@ def test_resource_rules_fit_the_catalog(catalog: Catalog, tables: MappingTables)
         given = {v for v, _ in rule.variables} | set(fill)
         if rule.variables:
             assert set(rtype.arn.variables) <= given, (rule.rule_id, rtype.arn.template)
-        for _, sources in rule.variables:
-            for source in sources:
-                assert source.transform is None or source.transform in known_transforms()
-                if source.kind == "regex":
-                    assert re.compile(source.expression).groups == 1
+        for source in [*(src for _, srcs in rule.variables for src in srcs), *rule.skip_if]:
+            assert source.transform is None or source.transform in known_transforms()
+            assert source.where in ("request", "response"), rule.rule_id
+            if source.kind == "regex":
+                assert re.compile(source.expression).groups == 1
         example = re.sub(r"\$\{(\w+)\}", lambda m: fill.get(m.group(1), "x1"), rtype.arn.template)
         assert rtype.arn.matches(example)
 
