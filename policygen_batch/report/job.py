@@ -32,6 +32,7 @@ from policygen_batch.config import GenerateConfig
 from policygen_batch.engine.contract import Engine, UsageJob
 from policygen_batch.progress import NullProgress, ProgressSink
 from policygen_batch.report.model import (
+    IndexSection,
     Json,
     PolicyFile,
     PrincipalReport,
@@ -116,6 +117,7 @@ def generate(
             report.sections.extend(contributor.sections(report))
             report.summary_extra.update(contributor.summary_fields(report))
     summary = build_summary(tables, reports, config, catalog)
+    index_sections = add_index_sections(summary, contributors)
     context = {"catalog_version": catalog.version, "window": summary["window"]}
     with OutputTree(config.out) as tree:
         sink.start("write", len(reports))
@@ -128,8 +130,8 @@ def generate(
             sink.advance(1)
         sink.finish()
         tree.write("summary.json", canonical_json(summary))
-        tree.write("index.md", index_markdown(summary).encode())
-        tree.write("index.html", index_html(summary).encode())
+        tree.write("index.md", index_markdown(summary, index_sections).encode())
+        tree.write("index.html", index_html(summary, index_sections).encode())
         elapsed = time.perf_counter() - started
         manifest = build_manifest(
             config,
@@ -147,6 +149,26 @@ def generate(
         policies=sum(len(r.policies) for r in reports),
         elapsed_s=elapsed,
     )
+
+
+def add_index_sections(
+    summary: dict[str, Json], contributors: Sequence[ReportContributor]
+) -> list[IndexSection]:
+    """Org-wide sections of the contributors that offer ``index_sections``; their data goes
+    into *summary* under their keys (which must not clash with the core keys)."""
+    found: list[IndexSection] = []
+    for contributor in contributors:
+        offer = getattr(contributor, "index_sections", None)
+        if offer is None:
+            continue
+        for section in offer(summary):
+            if not isinstance(section, IndexSection):
+                raise TypeError(f"index_sections must return IndexSection, not {section!r}")
+            if section.key in summary:
+                raise ValueError(f"summary section {section.key!r} clashes with a core key")
+            summary[section.key] = section.data
+            found.append(section)
+    return found
 
 
 def build_reports(

@@ -45,6 +45,31 @@ class Section:
     markdown: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A table cell that links to a file of OUT (rendered as a Markdown or HTML link)."""
+
+    text: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSection:
+    """An org-wide block a contributor adds: ``data`` under ``key`` in ``summary.json``, and
+    ``title``, ``intro`` and a table (``header``, ``rows``) in ``index.md``/``index.html``.
+
+    Contributors offer these through an optional ``index_sections(summary)`` method (not part
+    of :class:`ReportContributor`, so contributors without org-wide output need nothing).
+    """
+
+    key: str
+    title: str
+    data: Json
+    intro: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+
 class ReportContributor(Protocol):
     """Adds principals, sections to principal reports and fields to their summary rows."""
 

@@ -12,7 +12,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from policygen_batch.report.model import Json, PrincipalReport
+from policygen_batch.report.model import IndexSection, Json, Link, PrincipalReport
 from policygen_batch.synth import canonical_json  # one JSON writer for policies and reports
 
 __all__ = [
@@ -27,6 +27,8 @@ _MAX_RESOURCES_MD = 20  # resources listed per action in report.md (report.json 
 
 def _cell(value: object) -> str:
     """A Markdown table cell: pipes escaped, newlines flattened, None shown as a dash."""
+    if isinstance(value, Link):
+        return f"[{_cell(value.text)}]({value.href})"
     if value is None or value == "":
         return "–"
     return str(value).replace("|", "\\|").replace("\n", " ")
@@ -152,8 +154,8 @@ def _by_account(summary: Mapping[str, Any]) -> dict[str, list[Mapping[str, Any]]
     return dict(sorted(grouped.items()))
 
 
-def index_markdown(summary: Mapping[str, Any]) -> str:
-    """``index.md``: the organization at a glance, one table per account."""
+def index_markdown(summary: Mapping[str, Any], sections: Sequence[IndexSection] = ()) -> str:
+    """``index.md``: the organization at a glance, one table per account, then *sections*."""
     ev = summary["events"]
     window = summary["window"]
     lines = [
@@ -203,6 +205,10 @@ def index_markdown(summary: Mapping[str, Any]) -> str:
             ["event source", "event name", "count"],
             ((u["event_source"], u["event_name"], u["count"]) for u in summary["unmapped"]),
         )
+    for section in sections:
+        lines += ["", f"## {section.title}", "", section.intro]
+        if section.rows:
+            lines += ["", *_table(section.header, section.rows)]
     return "\n".join(lines) + "\n"
 
 
@@ -224,7 +230,29 @@ def _h(value: object) -> str:
     return html.escape("–" if value is None or value == "" else str(value))
 
 
-def index_html(summary: Mapping[str, Any]) -> str:
+def _html_cell(value: object) -> str:
+    if isinstance(value, Link):
+        return f'<a href="{html.escape(value.href, quote=True)}">{_h(value.text)}</a>'
+    css = ' class="n"' if isinstance(value, int) and not isinstance(value, bool) else ""
+    return f"<td{css}>{_h(value)}</td>" if css else _h(value)
+
+
+def _html_section(section: IndexSection) -> list[str]:
+    out = [f"<h2>{_h(section.title)}</h2>", f"<p>{_h(section.intro)}</p>"]
+    if section.rows:
+        out.append("<table><tr>" + "".join(f"<th>{_h(h)}</th>" for h in section.header) + "</tr>")
+        for row in section.rows:
+            cells = (_html_cell(v) for v in row)
+            out.append(
+                "<tr>"
+                + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in cells)
+                + "</tr>"
+            )
+        out.append("</table>")
+    return out
+
+
+def index_html(summary: Mapping[str, Any], sections: Sequence[IndexSection] = ()) -> str:
     """``index.html``: the same content as ``index.md``, self-contained."""
     ev = summary["events"]
     window = summary["window"]
@@ -289,5 +317,7 @@ def index_html(summary: Mapping[str, Any]) -> str:
             for u in summary["unmapped"]
         )
         out.append("</table>")
+    for section in sections:
+        out.extend(_html_section(section))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
