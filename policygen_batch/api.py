@@ -161,14 +161,56 @@ def generate(
     from policygen_batch.report.job import generate as run_generate
     from policygen_batch.report.policies import synthesize_policies
 
+    catalog = catalog if catalog is not None else load_catalog(config.catalog_dir)
+    engine = engine if engine is not None else LocalEngine(config.workers)
+    if config.authz:
+        contributors = [*contributors, *authz_contributors(config, catalog, engine, progress)]
     return run_generate(
         config,
-        catalog=catalog if catalog is not None else load_catalog(config.catalog_dir),
-        engine=engine if engine is not None else LocalEngine(config.workers),
+        catalog=catalog,
+        engine=engine,
         build_policies=synthesize_policies,
         progress=progress,
         contributors=contributors,
     )
+
+
+def authz_contributors(
+    config: GenerateConfig,
+    catalog: Catalog,
+    engine: Engine,
+    progress: ProgressSink | None = None,
+) -> list[ReportContributor]:
+    """Unused permissions and trust findings from ``config.authz`` (read once, here).
+
+    With a window (``--since``/``--until``) the last use of each action comes from a second
+    usage pass over the whole warehouse; without one the window *is* the whole warehouse.
+    """
+    from dataclasses import replace
+
+    from policygen_batch.aggregate.grants import load_grants
+    from policygen_batch.engine.contract import UsageJob
+    from policygen_batch.report.job import usage_filter
+    from policygen_batch.report.trust import TrustFindings
+    from policygen_batch.report.unused import (
+        UnusedPermissions,
+        organization_accounts,
+        scan_facts,
+    )
+
+    grants = load_grants(config.authz, catalog)
+    windowed = config.since is not None or config.until is not None
+    whole = None
+    if windowed:
+        unbounded = replace(usage_filter(config), since=None, until=None)
+        job = UsageJob(config.warehouse, unbounded, catalog_dir=Path(catalog.source))
+        whole = engine.aggregate(job, catalog, progress)
+    facts = scan_facts(config.warehouse, whole)
+    org = organization_accounts(grants, config.org_accounts)
+    return [
+        UnusedPermissions(grants, catalog, facts, windowed=windowed),
+        TrustFindings(grants, org, "option" if config.org_accounts else "snapshots"),
+    ]
 
 
 @dataclass(frozen=True, slots=True)

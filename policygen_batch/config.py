@@ -73,12 +73,24 @@ class GenerateConfig:
     catalog_dir: Path | None = None
     max_policy_chars: int | None = None
     inline: bool = False
+    #: Authorization snapshots (files or folders): unused permissions and trust findings.
+    authz: tuple[Path, ...] = ()
+    #: The organization's accounts for trust findings; empty: the snapshots' accounts.
+    org_accounts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise UsageError("--workers must be at least 1")
         if self.since and self.until and self.since > self.until:
             raise UsageError(f"--since {self.since} is after --until {self.until}")
+        for account in self.org_accounts:
+            if not (len(account) == 12 and account.isdigit()):
+                raise UsageError(f"--org-accounts wants 12-digit account ids, not {account!r}")
+        if self.org_accounts and not self.authz:
+            raise UsageError("--org-accounts needs --authz (the snapshots hold the trust policies)")
+        for path in self.authz:
+            if not path.exists():
+                raise UsageError(f"--authz {path}: no such file or folder")
         if self.max_policy_chars is not None and self.max_policy_chars < 200:
             raise UsageError("--max-policy-chars must be at least 200")
         for account in self.accounts:

@@ -290,3 +290,12 @@ class GrantScope:
     CONDITIONAL: Final = "conditional"  # only under a Condition
 
     ORDER: Final = (ALL, ALL_EXCEPT, RESOURCES, CONDITIONAL)
+
+
+# --- unused permissions ---
+# Values the unused-permission report (policygen_batch.report.unused) reads from the events.
+#: event_category of data events (S3 object calls, Lambda Invoke, DynamoDB items, …): a trail
+#: logs them only when selected, so their absence says whether data actions are observable.
+DATA_EVENT_CATEGORY: Final = "Data"
+#: Prefix of long-term (IAM user) access key ids; ASIA… are temporary session keys.
+LONG_TERM_KEY_PREFIX: Final = "AKIA"

@@ -62,6 +62,24 @@ InlineOpt = Annotated[
     ),
 ]
 
+AuthzOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--authz",
+        help="IAM authorization snapshot (aws iam get-account-authorization-details output), "
+        "file or folder; repeatable. Adds unused permissions and trust findings.",
+    ),
+]
+OrgAccountsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org-accounts",
+        help="The organization's account ids for trust findings (repeatable or comma-"
+        "separated; default: the accounts present in the --authz snapshots).",
+    ),
+]
+_TOP = 10  # principals in the closing over-privilege table
+
 
 def build_generate_config(
     warehouse: Path,
@@ -75,6 +93,8 @@ def build_generate_config(
     catalog: Path | None,
     max_policy_chars: int | None,
     inline: bool,
+    authz: list[Path] | None = None,
+    org_accounts: list[str] | None = None,
 ) -> GenerateConfig:
     """The generate configuration from command-line values."""
     return GenerateConfig(
@@ -89,7 +109,36 @@ def build_generate_config(
         catalog_dir=catalog,
         max_policy_chars=max_policy_chars,
         inline=inline,
+        authz=tuple(authz or ()),
+        org_accounts=tuple(
+            a.strip() for value in org_accounts or () for a in value.split(",") if a.strip()
+        ),
     )
+
+
+def show_over_privileged(result: GenerateResult, console: Console) -> None:
+    """The most over-privileged principals (granted vs used), when snapshots were given."""
+    from rich.table import Table
+
+    from policygen_batch.report.unused import over_privileged
+
+    ranked = over_privileged(result.summary["principals"])[:_TOP]
+    if not ranked:
+        return
+    table = Table(title="Most over-privileged (granted vs used)", title_justify="left")
+    for name in ("principal", "account", "granted", "used", "unused", "not obs.", "idle"):
+        table.add_column(name, justify="right" if name not in ("principal", "account") else "left")
+    for r in ranked:
+        table.add_row(
+            r["name"],
+            r["account"],
+            str(r["granted_actions"]),
+            str(r["actions"]),
+            str(r["unused_actions"]),
+            str(r["not_observable_actions"]),
+            "yes" if r["idle"] else "",
+        )
+    console.print(table)
 
 
 def show(result: GenerateResult, out: Path, console: Console) -> None:
@@ -104,6 +153,7 @@ def show(result: GenerateResult, out: Path, console: Console) -> None:
         highlight=False,
     )
     console.print(f"  start with {out / 'index.html'} or {out / 'summary.json'}", highlight=False)
+    show_over_privileged(result, console)
     serious = findings.get("ERROR", 0) + findings.get("SECURITY_WARNING", 0)
     if serious:
         raise FindingsError(
@@ -128,6 +178,8 @@ def register(app: typer.Typer) -> None:
         catalog: CatalogOpt = None,
         max_policy_chars: MaxCharsOpt = None,
         inline: InlineOpt = False,
+        authz: AuthzOpt = None,
+        org_accounts: OrgAccountsOpt = None,
         quiet: QuietOpt = False,
     ) -> None:
         """Least-privilege policies, reports and the org summary for every principal."""
@@ -144,6 +196,8 @@ def register(app: typer.Typer) -> None:
             catalog,
             max_policy_chars,
             inline,
+            authz,
+            org_accounts,
         )
         with RichProgress(console, enabled=not quiet) as progress:
             result = api.generate(config, progress)
@@ -163,6 +217,8 @@ def register(app: typer.Typer) -> None:
         catalog: CatalogOpt = None,
         max_policy_chars: MaxCharsOpt = None,
         inline: InlineOpt = False,
+        authz: AuthzOpt = None,
+        org_accounts: OrgAccountsOpt = None,
         endpoint_url: EndpointOpt = None,
         anonymous: AnonymousOpt = False,
         profile: ProfileOpt = None,
@@ -199,6 +255,8 @@ def register(app: typer.Typer) -> None:
             catalog,
             max_policy_chars,
             inline,
+            authz,
+            org_accounts,
         )
         with RichProgress(console, enabled=not quiet) as progress:
             result = api.run(convert_config, generate_config, progress)
