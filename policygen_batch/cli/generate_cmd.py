@@ -133,7 +133,7 @@ def show_over_privileged(result: GenerateResult, console: Console) -> None:
             r["name"],
             r["account"],
             str(r["granted_actions"]),
-            str(r["actions"]),
+            str(r["used_granted_actions"]),
             str(r["unused_actions"]),
             str(r["not_observable_actions"]),
             "yes" if r["idle"] else "",

@@ -365,6 +365,8 @@ def build_manifest(
             "include_denied": config.include_denied,
             "max_policy_chars": config.max_policy_chars,
             "inline": config.inline,
+            "authz": [str(path) for path in config.authz],
+            "org_accounts": list(config.org_accounts),
         },
         "engine": {"name": engine.name, "workers": config.workers},
         "files": dict(sorted(files.items())),

@@ -65,6 +65,8 @@ def test_unused_actions_equal_the_truth(out: Path, truth: dict[str, Any]) -> Non
             differ[arn] = (sorted(set(got) - set(unused)), sorted(set(unused) - set(got)))
         assert report["unused"]["not_observable"]["actions"] == []
         assert report["unused"]["used_not_granted"] == []
+        row = rows[arn]
+        assert row["granted_actions"] == row["used_granted_actions"] + row["unused_actions"]
     assert not differ, differ
 
 

@@ -284,7 +284,10 @@ def test_window_keeps_last_used_from_whole_warehouse(run: Run) -> None:
     assert "ec2:DescribeVolumes" in u["unused_actions"]
     last = {e["action"]: e["last_used"] for e in u["last_used"]["actions"]}
     assert last["ec2:DescribeVolumes"] == "2024-03-01T10:00:00Z"
-    assert last["kms:Decrypt"] is None
+    assert "kms:Decrypt" not in last  # never used at all
+    services = {e["service"]: e["last_used"] for e in u["last_used"]["services"]}
+    assert services["kms"] is None
+    assert services["ec2"] == "2024-05-01T03:00:00Z"
     assert u["last_used"]["source"] == "whole warehouse"
 
 
