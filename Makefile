@@ -33,7 +33,7 @@ check: lint types test  ## lint, types and tests
 
 demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-warehouse/ and demo-out/
 	rm -rf demo-warehouse demo-out
-	$(BIN)/policygen run sample_logs/AWSLogs --warehouse demo-warehouse --out demo-out --quiet
+	$(BIN)/policygen run sample_logs/AWSLogs --warehouse demo-warehouse --out demo-out --authz sample_logs/authz --quiet
 	@echo ""
 	@echo "organization at a glance: demo-out/index.html  (or demo-out/index.md)"
 	@echo "every principal:          demo-out/summary.json"
