@@ -19,26 +19,23 @@ class Measured:
     peak_rss_bytes: int
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+def _children_of(pid: int) -> list[int]:
+    """Direct children of *pid*, from ``/proc/<pid>/task/*/children`` (cheap: no scan of
+    every process, which on a 2-core machine would steal time from the run measured)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
         try:
-            stat = (entry / "stat").read_text()
-        except OSError:
+            found.extend(int(child) for child in task.read_text().split())
+        except (OSError, ValueError):
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        tree.setdefault(ppid, []).append(int(entry.name))
-    return tree
+    return found
 
 
 def _tree_rss(root: int) -> int:
-    tree = _children()
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        todo.extend(tree.get(pid, []))
+        todo.extend(_children_of(pid))
         try:
             total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
@@ -46,7 +43,7 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_measured(command: list[str], interval: float = 0.02) -> Measured:
+def run_measured(command: list[str], interval: float = 0.05) -> Measured:
     """Run *command* to completion, sampling the tree's RSS every *interval* seconds."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
