@@ -38,12 +38,7 @@ import polars as pl
 
 from policygen_batch import schema as s
 from policygen_batch.catalog.model import Catalog
-from policygen_batch.mapping import _EVENT_COLUMNS as _MAPPING_INPUT
-from policygen_batch.mapping import MappingTables, map_events
-
-#: The events columns the mapping stage reads (its documented input), nothing more. Taken from
-#: the mapping itself so the two cannot drift apart (it does not re-export the name).
-MAP_INPUT_COLUMNS = _MAPPING_INPUT
+from policygen_batch.mapping import EVENT_COLUMNS, MappingTables, map_events
 
 _TIME = pl.Datetime("us", "UTC")
 _PARTITION_DIR = re.compile(r"event_date=(\d{4}-\d{2}-\d{2})$")
@@ -207,7 +202,9 @@ class UsageTables:
 
 def scan_partition(partition: Partition, usage_filter: UsageFilter) -> pl.LazyFrame:
     """The filtered events of one partition, only the columns the mapping reads."""
-    frame = pl.scan_parquet(list(partition.files)).select(MAP_INPUT_COLUMNS)
+    frame = pl.scan_parquet(list(partition.files)).select(
+        EVENT_COLUMNS
+    )  # the mapping's input, nothing more
     return frame.filter(usage_filter.expression())
 
 

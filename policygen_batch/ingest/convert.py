@@ -39,7 +39,6 @@ from policygen_batch.ingest.reader import (
     to_events,
 )
 from policygen_batch.progress import NullProgress, ProgressSink
-from policygen_batch.warehouse.layout import Layout
 from policygen_batch.warehouse.manifest import (
     Manifest,
     Outcome,
@@ -284,8 +283,8 @@ class CommittedIds:
     _DAY = "_day"
     _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
 
-    def __init__(self, layout: Layout, manifest: Manifest, write: WriteOptions) -> None:
-        self._layout = layout
+    def __init__(self, manifest: Manifest, write: WriteOptions) -> None:
+        self._layout = manifest.layout
         self._write = write
         self._files = manifest.committed_files("events/")
         self._loaded: set[str] = set()
@@ -488,7 +487,7 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
             ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
             for i, chunk in enumerate(_chunks(chosen, config))
         ]
-        ids = CommittedIds(manifest.layout, manifest, config.write)
+        ids = CommittedIds(manifest, config.write)
         progress.start("convert", len(chosen))
         quarantine_files: list[str] = []
         for result in _results(tasks, config.workers):

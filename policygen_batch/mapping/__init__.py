@@ -48,6 +48,7 @@ from policygen_batch.mapping.resources import attach_resources
 from policygen_batch.mapping.tables import MappingTables, load_tables
 
 __all__ = [
+    "EVENT_COLUMNS",
     "MappingTables",
     "load_tables",
     "map_events",
@@ -55,7 +56,8 @@ __all__ = [
     "unmapped_summary",
 ]
 
-_EVENT_COLUMNS = (
+#: The warehouse columns :func:`map_events` reads (the aggregation reads no others).
+EVENT_COLUMNS = (
     s.EVENT_ID,
     s.ACCOUNT_ID,
     s.REGION,
@@ -84,14 +86,14 @@ def map_events(
     if s.RESPONSE_ELEMENTS not in events.collect_schema():
         # Older callers and hand-made frames may lack it; only create calls' new ids read it.
         events = events.with_columns(pl.lit(None, dtype=pl.String).alias(s.RESPONSE_ELEMENTS))
-    prepared = prepare(events.select(_EVENT_COLUMNS)).collect().lazy()
+    prepared = prepare(events.select(EVENT_COLUMNS)).collect().lazy()
     actions = map_actions(prepared, catalog, tables).collect().lazy()
     with_resources = attach_resources(prepared, actions, catalog, tables)
     implied = implied_actions(prepared, actions, catalog, tables)
     rows = pl.concat([with_resources, implied], how="vertical")
     event_side = prepared.select(
         s.MAP_ROW,
-        *(c for c in s.MAPPING_COLUMNS if c in _EVENT_COLUMNS),
+        *(c for c in s.MAPPING_COLUMNS if c in EVENT_COLUMNS),
     )
     return (
         rows.join(event_side, on=s.MAP_ROW, how="inner")
