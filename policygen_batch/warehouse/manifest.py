@@ -120,6 +120,7 @@ class Manifest:
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._seqs: list[int] | None = None
+        self._records: dict[int, list[StagedFile]] = {}
 
     def commit_seqs(self) -> list[int]:
         """Sequence numbers of every commit, ascending (listed once, then kept up to date)."""
@@ -130,9 +131,14 @@ class Manifest:
         return list(self._seqs)
 
     def read_commit(self, seq: int) -> list[StagedFile]:
-        """The files of commit *seq*."""
-        record = orjson.loads(self.layout.commit_record(seq).read_bytes())
-        return [StagedFile(f["staged"], f["final"]) for f in record["files"]]
+        """The files of commit *seq* (each record is read once per Manifest: commit records
+        never change once written)."""
+        files = self._records.get(seq)
+        if files is None:
+            record = orjson.loads(self.layout.commit_record(seq).read_bytes())
+            files = [StagedFile(f["staged"], f["final"]) for f in record["files"]]
+            self._records[seq] = files
+        return list(files)
 
     def committed_files(self, prefix: str) -> list[Path]:
         """Final paths of committed files whose relative name starts with *prefix*, sorted."""

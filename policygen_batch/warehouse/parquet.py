@@ -190,9 +190,10 @@ def scan_events(root: Path, files: list[Path] | None = None) -> pl.LazyFrame:
     )
 
 
-def scan_quarantine(root: Path) -> pl.LazyFrame:
+def scan_quarantine(root: Path, files: list[Path] | None = None) -> pl.LazyFrame:
     """The ``quarantine`` table: every record or file that did not become a row."""
-    files = Manifest(Layout(root)).committed_files("quarantine/")
+    if files is None:
+        files = Manifest(Layout(root)).committed_files("quarantine/")
     if not files:
         return pl.LazyFrame(
             schema=pl.Schema(pl.DataFrame(s.QUARANTINE_SCHEMA.empty_table()).schema)

@@ -21,11 +21,12 @@ def run_query(root: Path, sql: str) -> pl.DataFrame:
     """
     if not Layout(root).marker.exists():
         raise WarehouseError(f"{root} is not a policygen warehouse (run 'policygen convert')")
+    manifest = Manifest(Layout(root))  # one read of the commit log for all three tables
     context = pl.SQLContext(
         {
-            "events": scan_events(root),
-            "quarantine": scan_quarantine(root),
-            "sources": pl.from_arrow(Manifest(Layout(root)).sources()).lazy(),  # type: ignore[union-attr]
+            "events": scan_events(root, manifest.committed_files("events/")),
+            "quarantine": scan_quarantine(root, manifest.committed_files("quarantine/")),
+            "sources": pl.DataFrame(manifest.sources()).lazy(),
         }
     )
     try:
