@@ -194,3 +194,29 @@ def test_truncated_pretty_printed_archive_is_rejected_whole() -> None:
         _parse(pretty[: len(pretty) // 2])
     parsed, _ = _parse(pretty)  # whole, it reads
     assert parsed.rows == 2
+
+
+def test_rows_do_not_depend_on_which_decoding_path_a_file_takes() -> None:
+    """A well-formed archive is decoded in one call; one odd record sends the whole file
+    to the per-record path. The well-formed records' rows must come out the same."""
+    good = [
+        record("GetObject", "s3.amazonaws.com", requestParameters={"bucketName": "b"}),
+        record(
+            "PutObject",
+            "s3.amazonaws.com",
+            resources=[{"ARN": "arn:aws:s3:::b/k", "accountId": ACCOUNT, "type": "T"}],
+        ),
+    ]
+    fast, _ = _parse(archive_bytes(good))
+    slow, _ = _parse(archive_bytes([*good, 42]))  # type: ignore[list-item]
+    assert [q[1] for q in slow.quarantine] == ["record is not a JSON object"]
+    assert to_events(slow.events).to_pylist() == to_events(fast.events).to_pylist()
+
+
+def test_json_text_columns_are_null_when_absent_or_null() -> None:
+    """requestParameters absent or JSON null → null; an empty object stays ``{}``."""
+    absent = record()
+    absent.pop("requestParameters", None)
+    recs = [absent, record(requestParameters=None), record(requestParameters={})]
+    parsed, _ = _parse(archive_bytes(recs))
+    assert parsed.events.column(s.REQUEST_PARAMETERS).to_pylist() == [None, None, "{}"]
