@@ -68,6 +68,20 @@ def tokenize(text: str, *, fold_case: bool = False, variables: bool = True) -> t
     return tuple(out)
 
 
+def literal_prefix(tokens: tuple[Token, ...]) -> str:
+    """The literal characters before the first non-literal token (all of them if none).
+
+    A pattern can include another only if that one begins with the same literal characters:
+    a literal token of the outer pattern admits nothing but the very same literal.
+    """
+    out: list[str] = []
+    for kind, payload in tokens:
+        if kind != LIT:
+            break
+        out.append(payload)
+    return "".join(out)
+
+
 def format_tokens(arn_format: str) -> tuple[Token, ...]:
     """Tokens of a catalog ARN format: each ``${Name}`` becomes one-or-more characters."""
     out: list[Token] = []

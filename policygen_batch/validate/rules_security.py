@@ -211,17 +211,44 @@ def allow_with_unsupported_tag_condition_key(ctx: Context) -> Iterator[Finding]:
 
 
 def _redundant(items: list[Located], fold_case: bool) -> Iterator[tuple[Located, Located]]:
-    """``(redundant, covering)`` pairs: an item wholly matched by another item of the list."""
+    """``(redundant, covering)`` pairs: an item wholly matched by another item of the list.
+
+    The covering item reported is the first one in list order; of identical items the later
+    one is redundant. Comparing every pair is quadratic in the items, and a generated
+    statement can list hundreds of ARNs, so only the items that *can* cover are compared:
+
+    * a pattern without wildcards or variables covers nothing but its identical twins;
+    * any other pattern covers only items that begin with its literal prefix (the
+      characters before its first ``*``, ``?`` or ``${…}``, see
+      :func:`~policygen_batch.validate.patterns.literal_prefix`).
+
+    Both kinds of candidate are looked up in dictionaries, then checked exactly as before
+    (in list order), so the findings are the same as those of the pairwise comparison.
+    """
     tokens = [patterns.tokenize(i.value, fold_case=fold_case) for i in items]
+    prefixes = [patterns.literal_prefix(t) for t in tokens]
+    twins: dict[tuple[patterns.Token, ...], list[int]] = {}
+    wild_by_prefix: dict[str, list[int]] = {}
+    for j, (tok, prefix) in enumerate(zip(tokens, prefixes, strict=True)):
+        twins.setdefault(tok, []).append(j)
+        if len(prefix) < len(tok):  # a wildcard or a variable follows the literal prefix
+            wild_by_prefix.setdefault(prefix, []).append(j)
+    lengths = sorted({len(prefix) for prefix in wild_by_prefix})
     for i, item in enumerate(items):
-        for j, other in enumerate(items):
+        head = prefixes[i]
+        candidates = set(twins[tokens[i]])
+        for length in lengths:
+            if length > len(head):
+                break
+            candidates.update(wild_by_prefix.get(head[:length], ()))
+        for j in sorted(candidates):
             if i == j:
                 continue
             same = tokens[i] == tokens[j]
             if same and j > i:
                 continue  # of two identical items, report the later one
             if same or patterns.includes(tokens[i], tokens[j]):
-                yield item, other
+                yield item, items[j]
                 break
 
 

@@ -50,3 +50,33 @@ def test_examples() -> None:
     assert P.intersects(t("b*"), P.format_tokens("${BucketName}"))
     assert P.split_arn("arn:aws:s3:::b") == ["arn", "aws", "s3", "", "", "b"]
     assert P.split_arn("arn:aws:s3") is None
+
+
+def _pairwise_redundant(values: list[str], fold_case: bool) -> list[tuple[str, str]]:
+    """The definition the indexed redundancy search must agree with: every pair, in order."""
+    tokens = [P.tokenize(v, fold_case=fold_case) for v in values]
+    found = []
+    for i, value in enumerate(values):
+        for j, other in enumerate(values):
+            same = tokens[i] == tokens[j]
+            if i == j or (same and j > i):
+                continue
+            if same or P.includes(tokens[i], tokens[j]):
+                found.append((f"R[{i}]", f"{value}<{other}"))
+                break
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.text(alphabet="aAb/*?${}", max_size=4), max_size=10),
+    fold_case=st.booleans(),
+)
+def test_redundant_search_equals_pairwise_comparison(values: list[str], fold_case: bool) -> None:
+    """The prefix-indexed redundancy search reports what comparing every pair reports."""
+    from policygen_batch.validate.document import Located
+    from policygen_batch.validate.rules_security import _redundant
+
+    items = [Located(v, f"R[{i}]") for i, v in enumerate(values)]
+    got = [(a.path, f"{a.value}<{b.value}") for a, b in _redundant(items, fold_case)]
+    assert got == _pairwise_redundant(values, fold_case)
