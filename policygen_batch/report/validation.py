@@ -40,9 +40,10 @@ def validate_documents(
 
 
 def _validate(documents: Sequence[Json], view: object) -> list[tuple[Json, ...]]:
-    from policygen_batch.validate import validate_policy
+    from policygen_batch.validate import validate_policies
 
-    return [tuple(f.to_dict() for f in validate_policy(d, "identity", view)) for d in documents]
+    found = validate_policies(documents, "identity", view)
+    return [tuple(f.to_dict() for f in findings) for findings in found]
 
 
 def _validate_chunk(task: tuple[Path, Sequence[Json]]) -> list[tuple[Json, ...]]:

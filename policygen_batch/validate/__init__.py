@@ -3,6 +3,7 @@
 The public surface, for ``generate`` and other stages:
 
 * :func:`validate_policy` — findings for one parsed policy document;
+* :func:`validate_policies` — the same for many documents, sharing catalog look-ups;
 * :func:`validate_policy_text` — the same for text (bad JSON is a finding);
 * :func:`catalog_view` — wrap the run's catalog once, reuse it for many policies;
 * :func:`check_no_new_access`, :func:`check_access_not_granted` — sound custom checks;
@@ -12,6 +13,7 @@ The public surface, for ``generate`` and other stages:
 from policygen_batch.validate.checks import (
     all_checks,
     catalog_view,
+    validate_policies,
     validate_policy,
     validate_policy_text,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "check_access_not_granted",
     "check_no_new_access",
     "external_access",
+    "validate_policies",
     "validate_policy",
     "validate_policy_text",
 ]

@@ -12,6 +12,7 @@ calls so that what it derives per service is derived once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from policygen_batch.validate import (
@@ -26,7 +27,7 @@ from policygen_batch.validate.catalog_view import CatalogView
 from policygen_batch.validate.codes import make
 from policygen_batch.validate.document import PolicyParseError, PolicyType, parse_policy_text
 from policygen_batch.validate.findings import Finding, sort_findings
-from policygen_batch.validate.registry import Check, Context
+from policygen_batch.validate.registry import CatalogMemo, Check, Context
 
 
 def all_checks() -> tuple[Check, ...]:
@@ -59,14 +60,32 @@ def validate_policy(
     :class:`~policygen_batch.validate.catalog_view.CatalogView`, or ``None`` (then the
     checks that need the catalog are skipped).
     """
+    return validate_policies([document], policy_type, catalog)[0]
+
+
+def validate_policies(
+    documents: Sequence[Any],
+    policy_type: PolicyType | str = PolicyType.IDENTITY,
+    catalog: object = None,
+) -> list[list[Finding]]:
+    """:func:`validate_policy` for each document, in order, against one catalog.
+
+    The same findings as one call per document; what the checks derive from the catalog
+    alone (action expansions, the analysis of each ARN) is derived once for all documents,
+    since generated policies name the same ARNs and actions over and over.
+    """
     ptype = policy_type if isinstance(policy_type, PolicyType) else PolicyType.parse(policy_type)
     view = view_of(catalog)
-    ctx = Context.of(document, ptype, view)
-    findings: list[Finding] = []
-    for chk in all_checks():
-        if chk.applies(ptype, view is not None):
+    checks = [chk for chk in all_checks() if chk.applies(ptype, view is not None)]
+    cache = CatalogMemo()
+    results: list[list[Finding]] = []
+    for document in documents:
+        ctx = Context.of(document, ptype, view, cache)
+        findings: list[Finding] = []
+        for chk in checks:
             findings.extend(chk.run(ctx))
-    return sort_findings(findings)
+        results.append(sort_findings(findings))
+    return results
 
 
 def validate_policy_text(

@@ -22,6 +22,20 @@ ALL_TYPES = frozenset(PolicyType)
 
 
 @dataclass
+class CatalogMemo:
+    """Facts derived from the catalog view alone: action expansions, ARN reports, compiled
+    ARN formats (each keyed by topic in :attr:`topics`).
+
+    None of them depends on the document, so documents validated against the same view may
+    share one memo (:func:`~policygen_batch.validate.checks.validate_policies` does): a run
+    that validates a thousand policies naming the same ARNs analyses each ARN once.
+    """
+
+    expansions: dict[str, tuple[ActionFacts, ...] | None] = field(default_factory=dict)
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     """One document under validation, with memoised catalog look-ups shared by the checks."""
 
@@ -29,14 +43,26 @@ class Context:
     policy_type: PolicyType
     catalog: CatalogView | None
     statements: tuple[StatementView, ...] = ()
-    _expansions: dict[str, tuple[ActionFacts, ...] | None] = field(default_factory=dict)
-    #: Per-document memo for derived facts (ARN reports, compiled formats), keyed by topic.
-    memo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Catalog-derived facts; shared with other documents validated against the same view.
+    cache: CatalogMemo = field(default_factory=CatalogMemo)
 
     @classmethod
-    def of(cls, document: Any, policy_type: PolicyType, catalog: CatalogView | None) -> Context:
-        """Build the context for *document*."""
-        return cls(document, policy_type, catalog, tuple(statements(document)))
+    def of(
+        cls,
+        document: Any,
+        policy_type: PolicyType,
+        catalog: CatalogView | None,
+        cache: CatalogMemo | None = None,
+    ) -> Context:
+        """Build the context for *document* (*cache*: a memo shared with other documents
+        validated against the same *catalog*; a fresh one when ``None``)."""
+        memo = cache if cache is not None else CatalogMemo()
+        return cls(document, policy_type, catalog, tuple(statements(document)), memo)
+
+    @property
+    def memo(self) -> dict[str, dict[str, Any]]:
+        """Memo for derived facts (ARN reports, compiled formats), keyed by topic."""
+        return self.cache.topics
 
     def expand(self, pattern: str) -> tuple[ActionFacts, ...] | None:
         """Catalog actions an action pattern matches; ``None`` without a catalog.
@@ -46,15 +72,15 @@ class Context:
         if self.catalog is None:
             return None
         key = pattern.lower()
-        if key in self._expansions:
-            return self._expansions[key]
+        if key in self.cache.expansions:
+            return self.cache.expansions[key]
         catalog = self.catalog
         prefix, sep, name = key.partition(":")
         if key == "*":
             prefixes: Sequence[str] = catalog.service_prefixes()
             name = "*"
         elif not sep:
-            self._expansions[key] = ()
+            self.cache.expansions[key] = ()
             return ()
         elif patterns.has_wildcard(prefix):
             rx = patterns.to_regex(prefix, fold_case=True)
@@ -67,7 +93,7 @@ class Context:
         else:
             rx = patterns.to_regex(name, fold_case=True)
             result = tuple(a for p in prefixes for a in catalog.actions(p) if rx.match(a.name))
-        self._expansions[key] = result
+        self.cache.expansions[key] = result
         return result
 
 

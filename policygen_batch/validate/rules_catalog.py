@@ -137,40 +137,52 @@ class ArnReport:
     matched: frozenset[tuple[str, str]]  # (service prefix, resource type), lower case
 
 
-def _field_regex(ctx: Context, field: str) -> re.Pattern[str]:
-    """A regular expression for one field of a catalog ARN format (memoised)."""
-    cache = ctx.memo.setdefault("format_regex", {})
-    found = cache.get(field)
-    if found is None:
-        parts = []
-        for kind, payload in patterns.format_tokens(field):
-            parts.append(
-                {
-                    patterns.LIT: re.escape(payload),
-                    patterns.ANY: ".",
-                    patterns.STAR: ".*",
-                    patterns.SEG: "[^/]",
-                    patterns.SEGSTAR: "[^/]*",
-                }[kind]
-            )
-        found = cache[field] = re.compile("".join(parts), re.DOTALL)
-    return found
+#: One field of a catalog ARN format: the regular expression a literal field must match
+#: in full, and the tokens a field with wildcards is intersected with.
+_FormatField = tuple[re.Pattern[str], tuple[patterns.Token, ...]]
 
 
-def _fits(ctx: Context, arn: str, template: str) -> bool:
+def _field_regex(field: str) -> re.Pattern[str]:
+    """A regular expression for one field of a catalog ARN format."""
+    parts = []
+    for kind, payload in patterns.format_tokens(field):
+        parts.append(
+            {
+                patterns.LIT: re.escape(payload),
+                patterns.ANY: ".",
+                patterns.STAR: ".*",
+                patterns.SEG: "[^/]",
+                patterns.SEGSTAR: "[^/]*",
+            }[kind]
+        )
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _format_fields(ctx: Context, template: str) -> tuple[_FormatField, ...] | None:
+    """The fields after ``arn`` of a catalog ARN format, compiled (memoised per format)."""
+    cache = ctx.memo.setdefault("format_fields", {})
+    if template not in cache:
+        fields = patterns.split_arn(template)
+        cache[template] = (
+            None
+            if fields is None
+            else tuple((_field_regex(f), patterns.format_tokens(f)) for f in fields[1:])
+        )
+    return cache[template]  # type: ignore[no-any-return]  # the memo holds compiled fields
+
+
+def _fits(a_fields: Sequence[str], f_fields: Sequence[_FormatField]) -> bool:
     """Whether some ARN of the format's shape matches the policy's ARN pattern.
 
-    Compared field by field: a wildcard in a policy ARN never spans a colon of the first
-    five fields, and neither does a format variable.
+    Compared field by field (*a_fields*: the policy ARN's fields after ``arn``): a wildcard
+    in a policy ARN never spans a colon of the first five fields, and neither does a format
+    variable.
     """
-    a_fields, f_fields = patterns.split_arn(arn), patterns.split_arn(template)
-    if a_fields is None or f_fields is None:
-        return False
-    for a_field, f_field in zip(a_fields[1:], f_fields[1:], strict=True):
+    for a_field, (f_regex, f_tokens) in zip(a_fields, f_fields, strict=True):
         if not _wild(a_field):
-            if _field_regex(ctx, f_field).fullmatch(a_field) is None:
+            if f_regex.fullmatch(a_field) is None:
                 return False
-        elif not patterns.intersects(patterns.tokenize(a_field), patterns.format_tokens(f_field)):
+        elif not patterns.intersects(patterns.tokenize(a_field), f_tokens):
             return False
     return True
 
@@ -178,7 +190,15 @@ def _fits(ctx: Context, arn: str, template: str) -> bool:
 def _matches(
     ctx: Context, arn: str, formats: Sequence[tuple[str, str, str]]
 ) -> frozenset[tuple[str, str]]:
-    return frozenset((p, rt.lower()) for p, rt, fmt in formats if _fits(ctx, arn, fmt))
+    a_fields = patterns.split_arn(arn)
+    if a_fields is None:
+        return frozenset()
+    found = set()
+    for p, rt, fmt in formats:
+        f_fields = _format_fields(ctx, fmt)
+        if f_fields is not None and _fits(a_fields[1:], f_fields):
+            found.add((p, rt.lower()))
+    return frozenset(found)
 
 
 def _diagnose(
