@@ -464,19 +464,10 @@ _NO_IDENTITY: tuple[Any, ...] = (None,) * len(_IDENTITY_COLUMNS)
 
 
 def _identity_row(identity: Any) -> tuple[Any, ...]:
-    """The identity columns of one record, whatever shape its ``userIdentity`` had."""
-    if isinstance(identity, _Identity):
-        context = identity.sessionContext
-        issuer = context.sessionIssuer if context is not None else None
-        return (
-            identity.type,
-            identity.arn,
-            identity.accountId,
-            identity.userName,
-            identity.accessKeyId,
-            identity.invokedBy,
-            issuer.arn if issuer is not None else None,
-        )
+    """The identity columns of one record, whatever shape its ``userIdentity`` had; for a
+    typed identity the last item is still its ``sessionContext`` (see :func:`_identity_columns`)."""
+    if type(identity) is _Identity:
+        return msgspec.structs.astuple(identity)  # one C call; the issuer is read later
     if isinstance(identity, dict):
         context = identity.get("sessionContext")
         issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
@@ -490,6 +481,24 @@ def _identity_row(identity: Any) -> tuple[Any, ...]:
             issuer.get("arn") if isinstance(issuer, dict) else None,
         )
     return _NO_IDENTITY
+
+
+def _issuer_arn(context: Any) -> Any:
+    """``sessionContext.sessionIssuer.arn`` of a typed context; other values are already
+    the issuer ARN (or None)."""
+    if type(context) is _Context:
+        issuer = context.sessionIssuer
+        return None if issuer is None else issuer.arn
+    return context
+
+
+def _identity_columns(identities: Sequence[Any]) -> list[Sequence[Any]]:
+    """The values of :data:`_IDENTITY_COLUMNS`, column by column."""
+    if not identities:
+        return [()] * len(_IDENTITY_COLUMNS)
+    columns: list[Sequence[Any]] = list(zip(*map(_identity_row, identities), strict=True))
+    columns[-1] = [_issuer_arn(c) for c in columns[-1]]
+    return columns
 
 
 def _resources(value: Any) -> list[tuple[Any, Any, Any]] | None:
@@ -610,11 +619,9 @@ def build_rows(
         columns[column] = _array(by_field[name], PARSED_SCHEMA.field(column).type)
     for column, name in _JSON_FIELDS:
         columns[column] = _text_array(by_field[name])
-    identities = list(zip(*map(_identity_row, by_field["userIdentity"]), strict=True))
+    identities = _identity_columns(by_field["userIdentity"])
     for column, values in zip(_IDENTITY_COLUMNS, identities, strict=True):
         columns[column] = _array(values, string)
-    if not records:
-        columns.update({column: pa.array([], string) for column in _IDENTITY_COLUMNS})
     columns[s.RESOURCES] = pa.array(
         [None if r is None else _resources(r) for r in by_field["resources"]],
         PARSED_SCHEMA.field(s.RESOURCES).type,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -51,6 +52,8 @@ _STATISTICS_COLUMNS = [
     s.PRINCIPAL_ARN,
     s.PRINCIPAL_TYPE,
 ]
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()  # date32 counts days from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,22 +107,24 @@ class PartitionedWriter:
         slices; otherwise they are sorted by date once, which copies once.
         """
         # UTC instants → their UTC dates (strftime would go through the locale: slow)
-        dates = table.column(s.EVENT_TIME).cast(pa.timestamp("us")).cast(pa.date32())
-        values = dates.to_pylist()
-        if values != sorted(values) and len(set(values)) > 1:
-            order = pc.sort_indices(dates)
-            table, values = table.take(order), dates.take(order).to_pylist()
-        start = 0
-        for end in range(1, len(values) + 1):
-            if end < len(values) and values[end] == values[start]:
+        days = table.column(s.EVENT_TIME).cast(pa.timestamp("us")).cast(pa.date32())
+        days = days.combine_chunks().cast(pa.int32())
+        if len(days) > 1 and not pc.all(pc.less_equal(days[:-1], days[1:])).as_py():
+            order = pc.sort_indices(days)
+            table, days = table.take(order), days.take(order)
+        # Where the date changes: the runs of one date, found without a Python value a row.
+        changes = pc.indices_nonzero(pc.not_equal(days[:-1], days[1:])).to_pylist()
+        starts = [0, *(i + 1 for i in changes)]
+        ends = [*starts[1:], len(days)]
+        for start, end in zip(starts, ends, strict=True):
+            if start == end:
                 continue
-            day = values[start].isoformat()
+            day = date.fromordinal(_EPOCH_ORDINAL + days[start].as_py()).isoformat()
             part = table.slice(start, end - start)
             self._buffers.setdefault(day, []).append(part)
             self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
             if self._buffered[day] >= self.options.flush_rows:
                 self._flush(day)
-            start = end
         while sum(self._buffered.values()) > self.options.max_buffered_rows:
             self._flush(max(self._buffered, key=lambda d: (self._buffered[d], d)))
 

@@ -220,3 +220,23 @@ def test_json_text_columns_are_null_when_absent_or_null() -> None:
     recs = [absent, record(requestParameters=None), record(requestParameters={})]
     parsed, _ = _parse(archive_bytes(recs))
     assert parsed.events.column(s.REQUEST_PARAMETERS).to_pylist() == [None, None, "{}"]
+
+
+@pytest.mark.parametrize("odd_neighbour", [False, True], ids=["one-call", "per-record"])
+def test_every_identity_field_lands_in_its_column(odd_neighbour: bool) -> None:
+    """Each userIdentity field goes to its own column, on both decoding paths."""
+    identity = {
+        "type": "IAMUser",
+        "arn": f"arn:aws:iam::{ACCOUNT}:user/ops/alice",
+        "accountId": ACCOUNT,
+        "userName": "alice",
+        "accessKeyId": "AKIAEXAMPLE",
+        "invokedBy": "cloudformation.amazonaws.com",
+        "sessionContext": {"sessionIssuer": {"arn": "ignored-for-users"}},
+    }
+    recs = [record(identity=identity)] + ([7] if odd_neighbour else [])
+    parsed, _ = _parse(archive_bytes(recs))
+    row = to_events(parsed.events).to_pylist()[0]
+    assert (row[s.IDENTITY_TYPE], row[s.IDENTITY_ARN]) == ("IAMUser", identity["arn"])
+    assert (row[s.ACCESS_KEY_ID], row[s.INVOKED_BY]) == ("AKIAEXAMPLE", identity["invokedBy"])
+    assert row[s.PRINCIPAL_ARN] == identity["arn"] and row[s.PRINCIPAL_ACCOUNT] == ACCOUNT
