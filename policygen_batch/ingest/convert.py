@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -495,39 +496,71 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
     progress = progress or NullProgress()
     started = time.perf_counter()
     summary = ConvertSummary()
-    objects = discover(config.sources, config.s3)
-    summary.files_seen = len(objects)
-    config.warehouse.mkdir(parents=True, exist_ok=True)
-    with open_for_write(config.warehouse) as manifest:
-        chosen = _select(objects, config, manifest, summary)
-        staging = f"_staging/{uuid.uuid4().hex}"
-        tasks = [
-            ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
-            for i, chunk in enumerate(_chunks(chosen, config))
-        ]
-        ids = CommittedIds(manifest, config.write)
-        progress.start("convert", len(chosen))
-        quarantine_files: list[str] = []
-        for result in _results(tasks, config.workers):
-            quarantine_file = _commit_chunk(result, manifest, ids, summary)
-            if quarantine_file:
-                quarantine_files.append(quarantine_file)
-            progress.advance(len(result.outcomes))
-        progress.finish()
-        shutil.rmtree(manifest.layout.root / staging, ignore_errors=True)
-        _record_quarantine_details(manifest, summary, quarantine_files)
+    with _worker_pool(config.workers) as pool:  # first: see _worker_pool
+        objects = discover(config.sources, config.s3)
+        summary.files_seen = len(objects)
+        config.warehouse.mkdir(parents=True, exist_ok=True)
+        with open_for_write(config.warehouse) as manifest:
+            chosen = _select(objects, config, manifest, summary)
+            staging = f"_staging/{uuid.uuid4().hex}"
+            tasks = [
+                ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
+                for i, chunk in enumerate(_chunks(chosen, config))
+            ]
+            ids = CommittedIds(manifest, config.write)
+            progress.start("convert", len(chosen))
+            quarantine_files: list[str] = []
+            for result in _results(tasks, pool):
+                quarantine_file = _commit_chunk(result, manifest, ids, summary)
+                if quarantine_file:
+                    quarantine_files.append(quarantine_file)
+                progress.advance(len(result.outcomes))
+            progress.finish()
+            shutil.rmtree(manifest.layout.root / staging, ignore_errors=True)
+            _record_quarantine_details(manifest, summary, quarantine_files)
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
-def _results(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResult]:
-    """Chunk results in chunk order, computed inline or by a spawned process pool."""
-    if workers == 1 or len(tasks) <= 1:
+def _warm() -> None:
+    """A task that does nothing: submitting it makes the pool start its workers now."""
+
+
+@contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The worker processes of a run (None with one worker: chunks then run inline).
+
+    Started first, so that their start overlaps the listing of sources. Where the
+    platform has it, workers are forked from a *fork server* that has imported this
+    module and done nothing else: each worker then starts at once instead of importing
+    polars and Arrow again (half a second per worker when spawned, measured), and it is
+    safe, unlike forking this process — which may have run polars' thread pool (a library
+    caller's process) and would hand the child a pool without threads. Elsewhere workers
+    are spawned.
+    """
+    if workers <= 1:
+        yield None
+        return
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context: BaseContext = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+    else:
+        context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    try:
+        for _ in range(workers):
+            pool.submit(_warm)  # a worker is started per submitted task, up to *workers*
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _results(tasks: list[ChunkTask], pool: ProcessPoolExecutor | None) -> Iterator[ChunkResult]:
+    """Chunk results in chunk order, computed inline or by the worker pool."""
+    if pool is None or len(tasks) <= 1:
         for task in tasks:
             yield run_chunk(task)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
-        futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, t) for t in tasks]
-        for future in futures:
-            yield future.result()
+    futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, t) for t in tasks]
+    for future in futures:
+        yield future.result()
