@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_STDERR_TAIL = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,11 @@ class Measured:
 
     seconds: float
     peak_rss_bytes: int
+
+    @property
+    def peak_rss_mib(self) -> float:
+        """The peak in MiB, rounded for the results file."""
+        return round(self.peak_rss_bytes / 2**20, 1)
 
 
 def _children_of(pid: int) -> list[int]:
@@ -44,15 +51,22 @@ def _tree_rss(root: int) -> int:
 
 
 def run_measured(command: list[str], interval: float = 0.05) -> Measured:
-    """Run *command* to completion, sampling the tree's RSS every *interval* seconds."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss(proc.pid))
-        time.sleep(interval)
-    elapsed = time.perf_counter() - started
-    if proc.returncode:
-        stderr = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {stderr[-2000:]}")
+    """Run *command* to completion, sampling the tree's RSS every *interval* seconds.
+
+    stderr goes to a temporary file, not a pipe: a command that warns a lot (trailscraper
+    logs every file name it skips) would otherwise fill the pipe and block forever, since
+    nothing reads it until the command ends. Its tail is in the error when the command fails.
+    """
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(interval)
+        elapsed = time.perf_counter() - started
+        if proc.returncode:
+            stderr.seek(max(0, os.fstat(stderr.fileno()).st_size - _STDERR_TAIL))
+            tail = stderr.read().decode(errors="replace")
+            raise RuntimeError(f"{command[:4]} failed ({proc.returncode}): {tail}")
     return Measured(elapsed, peak)
