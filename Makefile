@@ -40,8 +40,20 @@ demo: $(STAMP)  ## run the whole job on sample_logs/ into demo-warehouse/ and de
 	@echo "one role, for example:    demo-out/<account>/roles/<role-name>/{policy.json,report.md}"
 	@echo "forensic SQL:             $(BIN)/policygen query --warehouse demo-warehouse 'SELECT * FROM events LIMIT 5'"
 
-bench: $(STAMP)  ## benchmarks (timings live here, never in tests)
-	$(PY) -m benchmarks.bench_convert
+# trailscraper, the comparison of `make bench`, in a venv of its own (pinned; a dot-folder
+# so that mypy, which walks benchmarks/, skips it). If it cannot be installed, the bench
+# still runs and records trailscraper as missing.
+TS_VENV := benchmarks/cache/.venv-trailscraper
+TS      := $(TS_VENV)/bin/trailscraper
+
+$(TS): benchmarks/trailscraper-constraints.txt
+	rm -rf $(TS_VENV)
+	( $(PYTHON) -m venv $(TS_VENV) \
+	  && $(TS_VENV)/bin/pip install --quiet -c $< trailscraper ) \
+	|| { rm -rf $(TS_VENV); echo "trailscraper not installed: make bench records it as missing" >&2; }
+
+bench: $(STAMP) $(TS)  ## benchmarks: convert, generate, run vs trailscraper, RSS (never in tests)
+	$(PY) -m benchmarks.bench --trailscraper $(TS)
 
 sample: $(STAMP)  ## regenerate sample_logs/ from the seeded generator
 	rm -rf sample_logs/AWSLogs sample_logs/authz sample_logs/ground_truth.json
