@@ -291,26 +291,41 @@ def _tally(
 
 
 class CommittedIds:
-    """``(event_date, event_id, account_id)`` of committed rows: each date's keys are read
-    from the warehouse the first time a chunk touches that date, then kept up to date.
+    """What has been committed, to drop a staged row whose ``(event_id, account_id)`` is
+    already in the warehouse (a duplicate delivery that fell in another chunk or run).
 
-    A missing account is kept as ``""``, as the reader's ``seen`` set keeps it. All the
-    staged files of a chunk are checked with one join: the usual answer is "no duplicate",
-    and a handful of polars calls per chunk keep the parent's share of the work small.
+    Only a 64-bit hash of ``(event_date, event_id, account_id)`` is kept per committed row
+    — 8 bytes instead of about 240 (measured: a 1M-event convert held 240 MiB of keys) —
+    so memory stays flat as the warehouse grows. A hash is only a candidate: a staged row
+    whose hash is known is dropped only after its exact key is found in the committed
+    files of its date, so a collision can never lose an event. Each date's hashes are
+    read from the warehouse the first time a chunk touches that date. A missing account
+    is kept as ``""``, as the reader's ``seen`` set keeps it.
     """
 
     _DAY = "_day"
+    _HASH = "_key_hash"
     _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
 
     def __init__(self, manifest: Manifest, write: WriteOptions) -> None:
-        self._layout = manifest.layout
+        self._manifest = manifest
         self._write = write
-        self._files = manifest.committed_files("events/")
         self._loaded: set[str] = set()
-        self._known = pl.DataFrame(schema=dict.fromkeys(self._KEYS, pl.String))
+        self._hashes: list[pl.Series] = []
+
+    def _files_of(self, days: set[str]) -> dict[Path, str]:
+        """The committed events files of *days* (file → its date), as the log has them now."""
+        layout = self._manifest.layout
+        prefixes = {str(layout.event_partition(d)) + os.sep: d for d in days}
+        return {
+            f: day
+            for f in self._manifest.committed_files("events/")
+            for prefix, day in prefixes.items()
+            if str(f).startswith(prefix)
+        }
 
     def _read_keys(self, day_of: dict[Path, str]) -> pl.DataFrame:
-        """Keys of the files in *day_of* (file → its event date), read in one scan."""
+        """Keys and key hashes of the files in *day_of* (file → its event date), one scan."""
         frame = pl.scan_parquet(
             list(day_of), hive_partitioning=False, include_file_paths="_file"
         ).select(
@@ -318,33 +333,37 @@ class CommittedIds:
             pl.col(s.EVENT_ID),
             pl.col(s.ACCOUNT_ID).fill_null(""),
         )
-        return frame.collect()
+        return frame.with_columns(pl.struct(*self._KEYS).hash(0).alias(self._HASH)).collect()
 
     def _load(self, days: set[str]) -> None:
-        """Add the committed keys of *days* (those not loaded yet)."""
-        prefixes = {str(self._layout.event_partition(d)) + os.sep: d for d in days}
-        day_of = {
-            f: day
-            for f in self._files
-            for prefix, day in prefixes.items()
-            if str(f).startswith(prefix)
-        }
+        """Add the key hashes of *days* (those not loaded yet)."""
+        if days <= self._loaded:
+            return
+        day_of = self._files_of(days - self._loaded)
         if day_of:
-            self._known = pl.concat([self._known, self._read_keys(day_of)])
+            self._hashes.append(self._read_keys(day_of)[self._HASH])
         self._loaded |= days
+
+    def _committed(self, candidates: pl.DataFrame) -> pl.DataFrame:
+        """Those of the *candidates* (rows whose hash is known) that really are committed."""
+        committed = self._read_keys(self._files_of(set(candidates[self._DAY])))
+        return candidates.join(committed, on=list(self._KEYS), how="semi")
 
     def drop_committed(self, staged: dict[str, Path]) -> dict[str, int]:
         """Remove already-committed rows from the staged files (event date → file), rewriting
         only those that have any; record their keys; return duplicates per source key."""
         if not staged:
             return {}
-        self._load(set(staged) - self._loaded)
-        keys = list(self._KEYS)
+        self._load(set(staged))
         new = self._read_keys({p: d for d, p in staged.items()})
         dups: dict[str, int] = {}
-        if self._known.height and new.join(self._known, on=keys, how="semi").height:
+        known = pl.concat(self._hashes) if self._hashes else pl.Series(dtype=pl.UInt64)
+        candidates = new.filter(pl.col(self._HASH).is_in(known.implode()))
+        duplicate = self._committed(candidates) if candidates.height else candidates
+        if duplicate.height:
+            keys = list(self._KEYS)
             flagged = new.join(
-                self._known.with_columns(pl.lit(True).alias("_dup")),
+                duplicate.select(keys).with_columns(pl.lit(True).alias("_dup")),
                 on=keys,
                 how="left",
                 maintain_order="left",
@@ -360,7 +379,7 @@ class CommittedIds:
                     dups[str(key)] = dups.get(str(key), 0) + int(n)
                 write_events(path, table.filter(pc.invert(mask.to_arrow())), self._write)
             new = new.filter(~is_dup)
-        self._known = pl.concat([self._known, new])
+        self._hashes = [pl.concat([known, new[self._HASH]])]
         return dups
 
 

@@ -1,0 +1,72 @@
+"""The committed-key index keeps hashes only: a known hash is a candidate, never a verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from policygen_batch import api
+from policygen_batch import schema as s
+from policygen_batch.config import ConvertConfig
+from policygen_batch.ingest.convert import CommittedIds
+from policygen_batch.warehouse.manifest import open_for_write
+from policygen_batch.warehouse.parquet import WriteOptions, write_events
+from tests.factories import ACCOUNT, delivery_key, record, write_archive
+
+DAY = "2024-05-01"
+
+
+def _staged(path: Path, event_ids: list[str]) -> Path:
+    """A staged events file of *event_ids* on DAY, as a worker would leave it."""
+    rows = [
+        {
+            s.EVENT_ID: event_id,
+            s.EVENT_TIME: pa.scalar(1714564800_000000, pa.timestamp("us", tz="UTC")).as_py(),
+            s.ACCOUNT_ID: ACCOUNT,
+            s.SOURCE_KEY: f"src/{event_id}",
+            s.RAW: "{}",
+        }
+        for event_id in event_ids
+    ]
+    table = pa.Table.from_pylist(rows, schema=s.EVENTS_FILE_SCHEMA)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_events(path, table, WriteOptions())
+    return path
+
+
+def _warehouse(tmp_path: Path) -> Path:
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    write_archive(
+        src,
+        delivery_key(ACCOUNT, "us-east-1", DAY, "a"),
+        [record(event_id="old-1", time=f"{DAY}T12:00:00Z")],
+    )
+    api.convert(ConvertConfig(sources=(str(src),), warehouse=wh, workers=1))
+    return wh
+
+
+def test_a_committed_key_is_dropped_and_counted(tmp_path: Path) -> None:
+    wh = _warehouse(tmp_path)
+    staged = _staged(tmp_path / "stage" / "x.parquet", ["old-1", "new-1"])
+    with open_for_write(wh) as manifest:
+        dups = CommittedIds(manifest, WriteOptions()).drop_committed({DAY: staged})
+    assert dups == {"src/old-1": 1}
+    assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1"]
+
+
+def test_a_hash_match_without_the_exact_key_keeps_the_row(tmp_path: Path) -> None:
+    """Plant the hash of a key that is not committed (what a collision looks like): the
+    exact check against the committed files must keep the row."""
+    wh = _warehouse(tmp_path)
+    staged = _staged(tmp_path / "stage" / "x.parquet", ["new-1", "new-2"])
+    with open_for_write(wh) as manifest:
+        ids = CommittedIds(manifest, WriteOptions())
+        ids.drop_committed({})  # nothing staged: nothing loaded
+        planted = ids._read_keys({staged: DAY})[ids._HASH]  # the staged rows' own hashes
+        ids._load({DAY})
+        ids._hashes.append(planted)
+        dups = ids.drop_committed({DAY: staged})
+    assert dups == {}
+    assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1", "new-2"]
