@@ -11,7 +11,7 @@ from rich.console import Console
 
 from policygen_batch import api
 from policygen_batch.cli.render import RichProgress, parse_day
-from policygen_batch.config import ConvertConfig, default_workers
+from policygen_batch.config import DEFAULT_CHUNK_MB, ConvertConfig, default_workers
 from policygen_batch.errors import BadInputError
 from policygen_batch.ingest.convert import ConvertSummary
 from policygen_batch.ingest.discover import S3Options
@@ -47,7 +47,7 @@ def build_config(
     anonymous: bool,
     profile: str | None,
     strict: bool,
-    chunk_mb: int = 64,
+    chunk_mb: int = DEFAULT_CHUNK_MB,
     chunk_files: int = 20_000,
 ) -> ConvertConfig:
     """The convert configuration from command-line values (shared with ``policygen run``)."""
@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
         strict: StrictOpt = False,
         summary_json: SummaryOpt = None,
         quiet: QuietOpt = False,
-        chunk_mb: ChunkMbOpt = 64,
+        chunk_mb: ChunkMbOpt = DEFAULT_CHUNK_MB,
         chunk_files: ChunkFilesOpt = 20_000,
     ) -> None:
         """Ingest CloudTrail archives into the warehouse; re-runs ingest only what is new."""

@@ -27,7 +27,7 @@ from policygen_batch.cli.convert_cmd import (
     report,
 )
 from policygen_batch.cli.render import RichProgress, parse_day
-from policygen_batch.config import GenerateConfig, default_workers
+from policygen_batch.config import DEFAULT_CHUNK_MB, GenerateConfig, default_workers
 from policygen_batch.errors import BadInputError, FindingsError
 
 if TYPE_CHECKING:  # imported for the annotation only: the command module stays light
@@ -225,7 +225,7 @@ def register(app: typer.Typer) -> None:
         strict: StrictOpt = False,
         summary_json: SummaryOpt = None,
         quiet: QuietOpt = False,
-        chunk_mb: ChunkMbOpt = 64,
+        chunk_mb: ChunkMbOpt = DEFAULT_CHUNK_MB,
         chunk_files: ChunkFilesOpt = 20_000,
     ) -> None:
         """Convert new archives, then generate: the nightly job in one command."""

@@ -198,7 +198,7 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
     root = Path(task.root)
     staging = root / task.staging
     writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events)
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     quarantine: list[tuple[str, int | None, str, str | None]] = []
     fs_cache: dict[str, Any] = {}
     tallies: dict[str, tuple[int, int, int, int]] = {}  # read, kept, duplicates, quarantined
@@ -300,7 +300,7 @@ class CommittedIds:
     whose hash is known is dropped only after its exact key is found in the committed
     files of its date, so a collision can never lose an event. Each date's hashes are
     read from the warehouse the first time a chunk touches that date. A missing account
-    is kept as ``""``, as the reader's ``seen`` set keeps it.
+    is kept as ``""``, as the reader's :func:`~policygen_batch.ingest.reader.seen_key` has it.
     """
 
     _DAY = "_day"

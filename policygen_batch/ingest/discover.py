@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -96,7 +97,8 @@ def classify(key: str) -> tuple[str, str | None, str | None, date | None]:
         key_date = date(int(match["y"]), int(match["m"]), int(match["d"]))
     except ValueError:
         key_date = None
-    return Kind.LOG, match["account"], match["region"], key_date
+    # Interned: a run holds one of these per object, and a corpus has few accounts/regions.
+    return Kind.LOG, sys.intern(match["account"]), sys.intern(match["region"]), key_date
 
 
 def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool:

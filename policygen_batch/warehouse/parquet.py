@@ -103,15 +103,16 @@ class PartitionedWriter:
     def add(self, table: pa.Table) -> None:
         """Buffer *table* (events file schema), split by the UTC date of ``event_time``.
 
-        Rows already grouped by date (the caller orders them so) are split into zero-copy
-        slices; otherwise they are sorted by date once, which copies once.
+        A table of one date is buffered as it is. The rows of a table that spans dates are
+        copied out date by date: a zero-copy slice would keep the whole table's buffers
+        alive until its date flushes, and with many dates buffered that held several
+        times the rows ``max_buffered_rows`` allows (measured: ~300 MiB at 1M events).
         """
         # UTC instants → their UTC dates (strftime would go through the locale: slow)
         days = table.column(s.EVENT_TIME).cast(pa.timestamp("us")).cast(pa.date32())
         days = days.combine_chunks().cast(pa.int32())
-        if len(days) > 1 and not pc.all(pc.less_equal(days[:-1], days[1:])).as_py():
-            order = pc.sort_indices(days)
-            table, days = table.take(order), days.take(order)
+        order = pc.sort_indices(days)  # stable: rows of one date keep their order
+        days = days.take(order)
         # Where the date changes: the runs of one date, found without a Python value a row.
         changes = pc.indices_nonzero(pc.not_equal(days[:-1], days[1:])).to_pylist()
         starts = [0, *(i + 1 for i in changes)]
@@ -120,7 +121,7 @@ class PartitionedWriter:
             if start == end:
                 continue
             day = date.fromordinal(_EPOCH_ORDINAL + days[start].as_py()).isoformat()
-            part = table.slice(start, end - start)
+            part = table if len(starts) == 1 else table.take(order.slice(start, end - start))
             self._buffers.setdefault(day, []).append(part)
             self._buffered[day] = self._buffered.get(day, 0) + part.num_rows
             if self._buffered[day] >= self.options.flush_rows:

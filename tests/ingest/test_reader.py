@@ -6,15 +6,17 @@ import gzip
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policygen_batch import schema as s
-from policygen_batch.ingest.reader import FileRejected, parse_object, to_events
+from policygen_batch.ingest.reader import FileRejected, parse_object, seen_key, to_events
 from policygen_batch.schema import RecordFlag
 from tests.factories import ACCOUNT, archive_bytes, record
 
 
-def _parse(data: bytes, key_account: str | None = None) -> tuple[object, set[tuple[str, str]]]:
-    seen: set[tuple[str, str]] = set()
+def _parse(data: bytes, key_account: str | None = None) -> tuple[object, set[str]]:
+    seen: set[str] = set()
     return parse_object(data, "src/key.json.gz", key_account, seen), seen
 
 
@@ -107,7 +109,7 @@ def test_duplicates_within_a_chunk_are_counted_not_written() -> None:
     """The same (eventID, account) twice keeps the first; the same id in another account is new."""
     a = record(event_id="e1")
     other = record(event_id="e1", account="999988887777")
-    seen: set[tuple[str, str]] = set()
+    seen: set[str] = set()
     first = parse_object(archive_bytes([a, a]), "one", None, seen)
     second = parse_object(archive_bytes([a, other]), "two", None, seen)
     assert (first.rows, first.duplicates) == (1, 1)
@@ -240,3 +242,9 @@ def test_every_identity_field_lands_in_its_column(odd_neighbour: bool) -> None:
     assert (row[s.IDENTITY_TYPE], row[s.IDENTITY_ARN]) == ("IAMUser", identity["arn"])
     assert (row[s.ACCESS_KEY_ID], row[s.INVOKED_BY]) == ("AKIAEXAMPLE", identity["invokedBy"])
     assert row[s.PRINCIPAL_ARN] == identity["arn"] and row[s.PRINCIPAL_ACCOUNT] == ACCOUNT
+
+
+@given(st.tuples(st.text(), st.text()), st.tuples(st.text(), st.text()))
+def test_seen_key_is_one_to_one(a: tuple[str, str], b: tuple[str, str]) -> None:
+    """Two different (event_id, account) pairs never share a de-duplication key."""
+    assert (seen_key(*a) == seen_key(*b)) == (a == b)
