@@ -29,6 +29,7 @@ import polars as pl
 
 from policygen_batch import schema as s
 from policygen_batch.catalog.model import Catalog
+from policygen_batch.mapping.derived import catalog_frames
 from policygen_batch.mapping.tables import MappingTables
 from policygen_batch.schema import MappingStatus
 
@@ -76,15 +77,9 @@ def prepare(events: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def catalog_actions_frame(catalog: Catalog) -> pl.LazyFrame:
-    """Lower-case full name → canonical name and access level, for the lookup join."""
-    names = [action.full_name for action in catalog.actions()]
-    return pl.LazyFrame(
-        {
-            s.MAP_CANDIDATE: [name.lower() for name in names],
-            s.ACTION: names,
-            s.MAP_NOTE: [action.access_level for action in catalog.actions()],
-        }
-    )
+    """Lower-case full name → canonical name and access level, for the lookup join
+    (built once per catalog: :mod:`policygen_batch.mapping.derived`)."""
+    return catalog_frames(catalog).actions.lazy()
 
 
 def map_actions(prepared: pl.LazyFrame, catalog: Catalog, tables: MappingTables) -> pl.LazyFrame:

@@ -31,6 +31,7 @@ import polars as pl
 
 from policygen_batch import schema as s
 from policygen_batch.catalog.model import Catalog
+from policygen_batch.mapping.derived import catalog_frames
 from policygen_batch.mapping.tables import MappingTables
 from policygen_batch.schema import MappingStatus
 
@@ -58,12 +59,7 @@ def implied_actions(
 ) -> pl.LazyFrame:
     """Rows (status ``implied``) for the never-logged permissions of successful calls."""
     config = tables.passrole
-    levels = pl.LazyFrame(
-        {
-            s.ACTION: [a.full_name for a in catalog.actions()],
-            s.MAP_NOTE: [a.access_level for a in catalog.actions()],
-        }
-    )
+    levels = catalog_frames(catalog).actions.lazy().select(s.ACTION, s.MAP_NOTE)
     level_ok = pl.any_horizontal(
         [pl.col(s.MAP_NOTE).str.contains(level, literal=True) for level in config.access_levels]
     )

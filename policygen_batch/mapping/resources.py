@@ -35,6 +35,7 @@ import polars as pl
 from policygen_batch import schema as s
 from policygen_batch.catalog.model import ArnFormat, Catalog
 from policygen_batch.mapping.actions import APIGATEWAY_RULE
+from policygen_batch.mapping.derived import catalog_frames
 from policygen_batch.mapping.tables import MappingTables, ResourceRule, VariableSource
 from policygen_batch.schema import MappingStatus
 
@@ -357,32 +358,9 @@ def _apigateway_frame(pending: pl.LazyFrame, catalog: Catalog) -> pl.LazyFrame:
 
 
 def action_types_frame(catalog: Catalog) -> pl.LazyFrame:
-    """(action, resource type key ``svc:name`` lower-case, label ``svc:Name``) for every action."""
-    actions: list[str] = []
-    keys: list[str] = []
-    labels: list[str] = []
-    for action in catalog.actions():
-        for use in action.resource_types:
-            actions.append(action.full_name)
-            keys.append(f"{action.service}:{use.name.lower()}")
-            labels.append(f"{action.service}:{use.name}")
-    return pl.LazyFrame(
-        {s.ACTION: actions, s.MAP_CANDIDATE: keys, s.MAPPED_RESOURCE_TYPE: labels},
-        schema={s.ACTION: pl.String, s.MAP_CANDIDATE: pl.String, s.MAPPED_RESOURCE_TYPE: pl.String},
-    )
-
-
-def _classify(catalog: Catalog) -> Callable[[pl.Series], pl.Series]:
-    def run(arns: pl.Series) -> pl.Series:
-        return pl.Series(
-            [
-                [f"{t.service}:{t.name.lower()}" for t in catalog.classify_arn(arn)] if arn else []
-                for arn in arns.to_list()
-            ],
-            dtype=_LIST,
-        )
-
-    return run
+    """(action, resource type key ``svc:name`` lower-case, label ``svc:Name``) for every action
+    (built once per catalog: :mod:`policygen_batch.mapping.derived`)."""
+    return catalog_frames(catalog).action_types.lazy()
 
 
 def attach_resources(
@@ -408,32 +386,30 @@ def attach_resources(
         acts.select(s.ACTION).unique(), on=s.ACTION, how="semi"
     )
 
-    # 2. resources[] of the record, classified once per distinct ARN.
+    # 2. resources[] of the record, classified once per distinct ARN. Both frames are
+    # materialised: several branches below read them, and a lazy plan would recompute them
+    # (the classification, in Python, once per branch).
     listed = (
         prepared.select(s.MAP_ROW, s.RESOURCES)
         .explode(s.RESOURCES)
         .select(s.MAP_ROW, pl.col(s.RESOURCES).struct.field(s.RESOURCE_ARN).alias(s.RESOURCE))
         .drop_nulls()
         .unique()
+        .collect()
     )
-    classes = (
-        listed.select(s.RESOURCE)
-        .unique()
-        .with_columns(
-            pl.col(s.RESOURCE)
-            .map_batches(_classify(catalog), return_dtype=_LIST)
-            .alias(s.MAP_CANDIDATE)
-        )
-        .explode(s.MAP_CANDIDATE)
-    )
+    distinct = listed.get_column(s.RESOURCE).unique().to_list()
+    classes = catalog_frames(catalog).classify(distinct).lazy()
+    listed_lazy = listed.lazy()
     from_listed = (
         pending.filter(pl.col(s.MAP_RULE).is_null())
         .select(s.MAP_ROW, s.ACTION)
-        .join(listed, on=s.MAP_ROW)
+        .join(listed_lazy, on=s.MAP_ROW)
         .join(classes, on=s.RESOURCE)
         .join(types, on=[s.ACTION, s.MAP_CANDIDATE])
         .select(s.MAP_ROW, s.ACTION, s.RESOURCE, s.MAPPED_RESOURCE_TYPE)
         .unique()
+        .collect()  # read twice below: by the rules' anti-join and by the result
+        .lazy()
     )
 
     # 3. requestParameters, through the rules.
@@ -471,7 +447,7 @@ def attach_resources(
     from_params = pl.concat(built_frames).unique()
     from_rule_listed = _listed_fallback(
         by_rule.join(from_params, on=[s.MAP_ROW, s.ACTION], how="anti"),
-        listed,
+        listed_lazy,
         classes,
         catalog,
         tables,
