@@ -38,7 +38,7 @@ import polars as pl
 
 from policygen_batch import schema as s
 from policygen_batch.catalog.model import Catalog
-from policygen_batch.mapping import EVENT_COLUMNS, MappingTables, map_events
+from policygen_batch.mapping import EVENT_COLUMNS, MappingTables, load_tables, map_events
 
 _TIME = pl.Datetime("us", "UTC")
 _PARTITION_DIR = re.compile(r"event_date=(\d{4}-\d{2}-\d{2})$")
@@ -211,27 +211,190 @@ def scan_partition(partition: Partition, usage_filter: UsageFilter) -> pl.LazyFr
 def partial_usage(
     events: pl.LazyFrame, catalog: Catalog, tables: MappingTables | None = None
 ) -> UsageTables:
-    """Map *events* (already filtered) and reduce them to sorted partial tables."""
-    mapped = map_events(events, catalog, tables).collect()
-    return reduce_mapped(mapped.lazy())
+    """Map *events* (already filtered) and reduce them to sorted partial tables.
+
+    The same as :func:`usage_of_shapes` of :func:`partial_shapes`: the tables a row-by-row
+    :func:`map_events` + :func:`reduce_mapped` gives, computed from distinct shapes.
+    """
+    return usage_of_shapes(partial_shapes(events), catalog, tables)
 
 
-def reduce_mapped(mapped: pl.LazyFrame) -> UsageTables:
-    """The four tables from mapping output (:data:`~policygen_batch.schema.MAPPING_COLUMNS`)."""
-    usage = (
-        mapped.filter(
+#: The mapping's input columns other than the event's identity and time: two events equal
+#: in all of these map to the same rows (the mapping never reads ``event_id`` or the time).
+SHAPE_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in (s.EVENT_ID, s.EVENT_TIME))
+_SHAPE = "_usage_shape"  # a shape's number, standing in for event_id while mapping
+_N = "_usage_events"  # events of the shape
+_ROW = "_usage_row"
+#: Shapes mapped per :func:`map_events` call: bounds the mapping's memory, while a call's
+#: fixed cost (~0.1 s of planning and small queries) stays small against its rows.
+SHAPES_PER_CALL = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class EventShapes:
+    """Events before mapping: a partial aggregate that combines like :class:`UsageTables`.
+
+    ``shapes`` has one row per distinct combination of :data:`SHAPE_COLUMNS` with its event
+    count and first/last ``event_time``. The mapping of an event depends on those columns
+    alone, and CloudTrail repeats the same calls all day long (the synthetic 1M corpus has
+    153k shapes), so the mapping runs once per shape (:func:`usage_of_shapes`), over the
+    whole window at once, instead of once per event and per partition. Reading and
+    grouping needs no catalog, so the workers that read partitions do not load one.
+
+    That takes each event to be one row: ``(event_id, account_id)`` unique within the
+    partition, as convert guarantees (it de-duplicates on it per day). Rows whose key does
+    repeat (null ids, hand-made input) are kept as they are in ``irregular``, one frame per
+    partition, and mapped row by row as :func:`reduce_mapped` counts them.
+    """
+
+    shapes: pl.DataFrame
+    irregular: tuple[pl.DataFrame, ...] = ()
+
+
+def partial_shapes(events: pl.LazyFrame) -> EventShapes:
+    """The shapes of *events* (already filtered: one partition, or any set of events)."""
+    if s.RESPONSE_ELEMENTS not in events.collect_schema():
+        # Older callers and hand-made frames may lack it; only create calls' new ids read it.
+        events = events.with_columns(pl.lit(None, dtype=pl.String).alias(s.RESPONSE_ELEMENTS))
+    events = events.select(EVENT_COLUMNS)
+    repeated = events.select(s.EVENT_ID, s.ACCOUNT_ID).collect().is_duplicated()
+    if not repeated.any():
+        return EventShapes(_group_shapes(events).collect())
+    rows = events.with_row_index(_ROW)
+    odd = pl.col(_ROW).is_in(repeated.arg_true())
+    regular = _group_shapes(rows.filter(~odd).drop(_ROW)).collect()
+    return EventShapes(regular, (rows.filter(odd).drop(_ROW).collect(),))
+
+
+def _group_shapes(events: pl.LazyFrame) -> pl.LazyFrame:
+    return events.group_by(SHAPE_COLUMNS).agg(
+        pl.len().cast(pl.Int64).alias(_N),
+        pl.col(s.EVENT_TIME).min().alias(s.FIRST_SEEN),
+        pl.col(s.EVENT_TIME).max().alias(s.LAST_SEEN),
+    )
+
+
+def empty_shapes() -> EventShapes:
+    """The shapes of no events at all (the identity element of :func:`combine_shapes`)."""
+    no_events = pl.DataFrame(s.EVENTS_FILE_SCHEMA.empty_table()).lazy().select(EVENT_COLUMNS)
+    return EventShapes(_group_shapes(no_events).collect())
+
+
+def combine_shapes(parts: Sequence[EventShapes]) -> EventShapes:
+    """Merge partial shapes: event counts summed, first/last times min/max per shape."""
+    if len(parts) <= 1:
+        return parts[0] if parts else empty_shapes()
+    regrouped = (
+        pl.concat([p.shapes for p in parts])
+        .lazy()
+        .group_by(SHAPE_COLUMNS)
+        .agg(pl.col(_N).sum(), pl.col(s.FIRST_SEEN).min(), pl.col(s.LAST_SEEN).max())
+    )
+    return EventShapes(regrouped.collect(), tuple(f for p in parts for f in p.irregular))
+
+
+def usage_of_shapes(
+    shapes: EventShapes,
+    catalog: Catalog,
+    tables: MappingTables | None = None,
+    per_call: int = SHAPES_PER_CALL,
+) -> UsageTables:
+    """Map the shapes (*per_call* at a time) and reduce them to the four usage tables."""
+    tables = tables if tables is not None else load_tables()
+    frame = shapes.shapes
+    pieces = [
+        _reduce_shapes(frame.slice(start, per_call), catalog, tables)
+        for start in range(0, frame.height, per_call)
+    ]
+    irregular = [
+        reduce_mapped(map_events(rows.lazy(), catalog, tables).collect().lazy())
+        for rows in shapes.irregular
+    ]
+    return combine([*pieces, *irregular])
+
+
+def _reduce_shapes(
+    frame: pl.DataFrame, catalog: Catalog, tables: MappingTables | None
+) -> UsageTables:
+    """:func:`reduce_mapped` of the events behind the shapes in *frame*, mapping each shape once.
+
+    Each aggregate of :func:`reduce_mapped` over mapped rows becomes one over mapped shape
+    rows weighted by the shape's events: a count is a sum of event counts, ``first_seen``
+    and ``last_seen`` the extremes of the shapes' extremes, ``detail`` the least detail
+    (the same for every event of a shape). Per-event flags are per-shape flags, since each
+    event is one row of exactly one shape.
+    """
+    shapes = frame.with_row_index(_SHAPE)
+    as_events = shapes.lazy().select(
+        pl.col(_SHAPE).cast(pl.String).alias(s.EVENT_ID),
+        pl.col(s.FIRST_SEEN).alias(s.EVENT_TIME),
+        *SHAPE_COLUMNS,
+    )
+    stats = shapes.lazy().select(_SHAPE, _N, s.FIRST_SEEN, s.LAST_SEEN)
+    mapped = (
+        map_events(as_events, catalog, tables)
+        .with_columns(pl.col(s.EVENT_ID).cast(pl.UInt32).alias(_SHAPE))
+        .collect()
+        .lazy()
+    )
+    weighted = mapped.join(stats, on=_SHAPE, how="inner")
+    usage = _usage_table(weighted, pl.col(_N).sum(), s.FIRST_SEEN, s.LAST_SEEN)
+    per_shape = (
+        mapped.group_by(_SHAPE)
+        .agg(*((pl.col(s.STATUS) == status).any().alias(name) for name, status in _EVENT_FLAGS))
+        .join(shapes.lazy().select(_SHAPE, *s.PRINCIPAL_KEY), on=_SHAPE, how="inner")
+        .join(stats, on=_SHAPE, how="inner")
+    )
+    flags = [pl.col(_N).filter(pl.col(name)).sum().alias(name) for name, _ in _EVENT_FLAGS]
+    principals = (
+        per_shape.filter(pl.col(s.PRINCIPAL_ARN).is_not_null())
+        .group_by(s.PRINCIPAL_KEY)
+        .agg(
+            pl.col(_N).sum().alias(s.EVENTS),
+            *flags,
+            pl.col(s.FIRST_SEEN).min(),
+            pl.col(s.LAST_SEEN).max(),
+        )
+    )
+    unmapped = (
+        weighted.filter(pl.col(s.STATUS) == s.MappingStatus.UNMAPPED)
+        .group_by(s.UNMAPPED_KEY)
+        .agg(pl.col(_N).sum().alias(s.USAGE_COUNT))
+    )
+    events = per_shape.select(
+        pl.col(_N).sum().alias(s.EVENTS),
+        pl.col(_N).filter(pl.col(s.PRINCIPAL_ARN).is_not_null()).sum().alias(s.ATTRIBUTED_EVENTS),
+        *flags,
+    )
+    usage_df, principals_df, unmapped_df, events_df = pl.collect_all(
+        [usage, principals, unmapped, events]
+    )
+    return _normalised(usage_df, principals_df, unmapped_df, events_df)
+
+
+def _usage_table(rows: pl.LazyFrame, count: pl.Expr, first: str, last: str) -> pl.LazyFrame:
+    """The ``usage`` table of mapped *rows*: those with a principal and an action, grouped
+    by :data:`~policygen_batch.schema.USAGE_KEY`, with *count*, the least of column *first*
+    and the greatest of column *last*."""
+    return (
+        rows.filter(
             pl.col(s.PRINCIPAL_ARN).is_not_null()
             & pl.col(s.ACTION).is_not_null()
             & pl.col(s.STATUS).is_in(_ACTION_STATUSES)
         )
         .group_by(s.USAGE_KEY)
         .agg(
-            pl.len().cast(pl.Int64).alias(s.USAGE_COUNT),
-            pl.col(s.EVENT_TIME).min().alias(s.FIRST_SEEN),
-            pl.col(s.EVENT_TIME).max().alias(s.LAST_SEEN),
-            pl.col(s.DETAIL).min().alias(s.DETAIL),
+            count.alias(s.USAGE_COUNT),
+            pl.col(first).min().alias(s.FIRST_SEEN),
+            pl.col(last).max().alias(s.LAST_SEEN),
+            pl.col(s.DETAIL).min(),
         )
     )
+
+
+def reduce_mapped(mapped: pl.LazyFrame) -> UsageTables:
+    """The four tables from mapping output (:data:`~policygen_batch.schema.MAPPING_COLUMNS`)."""
+    usage = _usage_table(mapped, pl.len().cast(pl.Int64), s.EVENT_TIME, s.EVENT_TIME)
     per_event = mapped.group_by(s.EVENT_ID, s.ACCOUNT_ID).agg(
         pl.col(s.PRINCIPAL_ARN).first(),
         pl.col(s.PRINCIPAL_TYPE).first(),

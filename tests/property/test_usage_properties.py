@@ -119,3 +119,22 @@ def test_counts_reconcile(
     assert usage.unmapped[s.USAGE_COUNT].sum() == ev[s.UNMAPPED_EVENTS]
     allowed = usage.usage.filter(pl.col(s.STATUS) == s.MappingStatus.ALLOWED)
     assert (allowed[s.FIRST_SEEN] <= allowed[s.LAST_SEEN]).all()
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(spec=events_strategy, ids=st.lists(st.integers(0, 5), min_size=40, max_size=40))
+def test_shapes_equal_mapping_every_row(
+    catalog: Catalog, tables: MappingTables, spec: list[tuple[int, int, int]], ids: list[int]
+) -> None:
+    """Mapping each distinct event shape once gives the tables of mapping every row, also
+    when event ids repeat (those rows are mapped one by one)."""
+    from policygen_batch.aggregate.usage import reduce_mapped
+    from policygen_batch.mapping import map_events
+
+    unique = _frame(spec)
+    repeated = unique.with_columns(pl.Series(s.EVENT_ID, [f"e{i}" for i in ids[: len(spec)]]))
+    for frame in (unique, repeated):
+        by_row = reduce_mapped(map_events(frame.lazy(), catalog, tables).collect().lazy())
+        assert partial_usage(frame.lazy(), catalog, tables).equals(by_row)
