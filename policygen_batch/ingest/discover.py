@@ -81,24 +81,44 @@ class S3Options:
         return opts
 
 
-def classify(key: str) -> tuple[str, str | None, str | None, date | None]:
-    """Return ``(kind, account, region, key_date)`` for an object key or path."""
-    name = key.rsplit("/", 1)[-1]
-    match = _DELIVERY_RE.search(key)
-    if "CloudTrail-Digest" in key:
+#: What a delivery folder says of the objects in it: (kind it forces or None, account,
+#: region, key date) — see :func:`_folder_facts`.
+_FolderFacts = tuple[str | None, str | None, str | None, date | None]
+
+
+def _folder_facts(folder: str) -> _FolderFacts:
+    """What the folder part of a key (ending in ``/``) tells of every object in it."""
+    if "CloudTrail-Digest" in folder:
         return Kind.DIGEST, None, None, None
-    if "CloudTrail-Insight" in key:
+    if "CloudTrail-Insight" in folder:
         return Kind.INSIGHT, None, None, None
-    if not name.endswith(_LOG_SUFFIXES) or name.startswith("."):
-        return Kind.NOT_A_LOG, None, None, None
+    match = _DELIVERY_RE.search(folder)
     if match is None:
-        return Kind.LOG, None, None, None
+        return None, None, None, None
     try:
         key_date = date(int(match["y"]), int(match["m"]), int(match["d"]))
     except ValueError:
         key_date = None
     # Interned: a run holds one of these per object, and a corpus has few accounts/regions.
-    return Kind.LOG, sys.intern(match["account"]), sys.intern(match["region"]), key_date
+    return None, sys.intern(match["account"]), sys.intern(match["region"]), key_date
+
+
+def _classify(facts: _FolderFacts, name: str) -> tuple[str, str | None, str | None, date | None]:
+    """``(kind, account, region, key_date)`` of the object *name* in a folder of *facts*."""
+    forced, account, region, key_date = facts
+    if forced == Kind.DIGEST or "CloudTrail-Digest" in name:
+        return Kind.DIGEST, None, None, None
+    if forced == Kind.INSIGHT or "CloudTrail-Insight" in name:
+        return Kind.INSIGHT, None, None, None
+    if not name.endswith(_LOG_SUFFIXES) or name.startswith("."):
+        return Kind.NOT_A_LOG, None, None, None
+    return Kind.LOG, account, region, key_date
+
+
+def classify(key: str) -> tuple[str, str | None, str | None, date | None]:
+    """Return ``(kind, account, region, key_date)`` for an object key or path."""
+    folder, _, name = key.rpartition("/")
+    return _classify(_folder_facts(folder + "/"), name)
 
 
 def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool:
@@ -114,27 +134,40 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
 
 
 def _local_objects(root: Path) -> Iterator[SourceObject]:
+    """Every file under *root* (or *root* itself). A delivery folder holds many small
+    objects, so each folder is classified once and each file is looked up relative to
+    its open folder (measured on 125k files: 1.35 s → about 0.5 s)."""
     if not root.exists():
         raise SourceError(f"source not found: {root}")
     base = root.resolve()  # once: resolving every file costs more than reading small ones
     if base.is_file():
-        found: Iterable[str] = [str(base)]
-    else:
-        # str paths throughout: a Path object per file costs more than reading small files
-        found = (
-            os.path.join(folder, name)  # noqa: PTH118 - see above
-            for folder, _, names in os.walk(base)
-            for name in names
-        )
-    for url in found:
-        try:
-            stat = os.stat(url)  # noqa: PTH116 - a str path, as above
-        except OSError as exc:
-            raise SourceError(f"cannot read {url}: {exc}") from exc
-        kind, account, region, key_date = classify(url)
-        yield SourceObject(
-            url, stat.st_size, str(stat.st_mtime_ns), kind, account, region, key_date
-        )
+        yield _local_object(str(base), base.name, classify(str(base)), None)
+        return
+    # str paths throughout: a Path object per file costs more than reading small files
+    walk = (
+        os.fwalk(base)
+        if hasattr(os, "fwalk")  # POSIX; elsewhere each file is looked up by its full path
+        else ((folder, dirs, names, None) for folder, dirs, names in os.walk(base))
+    )
+    for folder, _, names, folder_fd in walk:
+        facts = _folder_facts(folder.replace(os.sep, "/") + "/")
+        for name in names:
+            url = os.path.join(folder, name)  # noqa: PTH118 - a str path, as above
+            yield _local_object(url, name, _classify(facts, name), folder_fd)
+
+
+def _local_object(
+    url: str,
+    name: str,
+    classified: tuple[str, str | None, str | None, date | None],
+    folder_fd: int | None,
+) -> SourceObject:
+    try:
+        stat = os.stat(url) if folder_fd is None else os.stat(name, dir_fd=folder_fd)  # noqa: PTH116 - a str path and a folder fd, as above
+    except OSError as exc:
+        raise SourceError(f"cannot read {url}: {exc}") from exc
+    kind, account, region, key_date = classified
+    return SourceObject(url, stat.st_size, str(stat.st_mtime_ns), kind, account, region, key_date)
 
 
 def make_s3fs(options: S3Options) -> Any:
