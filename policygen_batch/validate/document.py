@@ -8,7 +8,7 @@ shape: it yields what has the expected shape and leaves the rest to the type che
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -83,6 +83,8 @@ class StatementView:
     index: int
     path: str
     raw: Mapping[str, Any]
+    #: :meth:`strings` by element: a dozen checks read the same element of a statement.
+    _found: dict[str, tuple[Located, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def has(self, element: str) -> bool:
         """True when the element is present (even if empty or of the wrong type)."""
@@ -107,7 +109,12 @@ class StatementView:
 
     def strings(self, element: str) -> list[Located]:
         """The string values of a string-or-list element; other values are skipped."""
-        return list(_strings(self.raw.get(element), f"{self.path}.{element}"))
+        found = self._found.get(element)
+        if found is None:
+            found = self._found[element] = tuple(
+                _strings(self.raw.get(element), f"{self.path}.{element}")
+            )
+        return list(found)
 
     def actions(self) -> list[Located]:
         """Action or NotAction values, whichever is present (Action first)."""

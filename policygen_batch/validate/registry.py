@@ -32,7 +32,7 @@ class CatalogMemo:
     """
 
     expansions: dict[str, tuple[ActionFacts, ...] | None] = field(default_factory=dict)
-    topics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    topics: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,6 +45,8 @@ class Context:
     statements: tuple[StatementView, ...] = ()
     #: Catalog-derived facts; shared with other documents validated against the same view.
     cache: CatalogMemo = field(default_factory=CatalogMemo)
+    #: Facts derived from this document, computed by one check and read by others.
+    local: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -60,7 +62,7 @@ class Context:
         return cls(document, policy_type, catalog, tuple(statements(document)), memo)
 
     @property
-    def memo(self) -> dict[str, dict[str, Any]]:
+    def memo(self) -> dict[str, dict[Any, Any]]:
         """Memo for derived facts (ARN reports, compiled formats), keyed by topic."""
         return self.cache.topics
 

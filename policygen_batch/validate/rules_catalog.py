@@ -137,9 +137,26 @@ class ArnReport:
     matched: frozenset[tuple[str, str]]  # (service prefix, resource type), lower case
 
 
-#: One field of a catalog ARN format: the regular expression a literal field must match
-#: in full, and the tokens a field with wildcards is intersected with.
-_FormatField = tuple[re.Pattern[str], tuple[patterns.Token, ...]]
+@dataclass(frozen=True)
+class _FormatField:
+    """One field of a catalog ARN format: the regular expression a literal field must match
+    in full, and the tokens a field with wildcards is intersected with."""
+
+    text: str
+    regex: re.Pattern[str]
+    tokens: tuple[patterns.Token, ...]
+
+
+@dataclass(frozen=True)
+class _CompiledFormat:
+    """A catalog ARN format of some resource type, split and compiled once per run."""
+
+    key: tuple[str, str]  # (service prefix, resource type in lower case)
+    fields: tuple[_FormatField, ...]  # the fields after ``arn``
+    #: The literal characters its resource field begins with: a literal resource field of
+    #: a policy ARN must begin with them too, which rules most formats out at once (ec2 has
+    #: over a hundred) before any field is matched.
+    resource_prefix: str
 
 
 def _field_regex(field: str) -> re.Pattern[str]:
@@ -158,47 +175,70 @@ def _field_regex(field: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
-def _format_fields(ctx: Context, template: str) -> tuple[_FormatField, ...] | None:
-    """The fields after ``arn`` of a catalog ARN format, compiled (memoised per format)."""
-    cache = ctx.memo.setdefault("format_fields", {})
-    if template not in cache:
-        fields = patterns.split_arn(template)
-        cache[template] = (
-            None
-            if fields is None
-            else tuple((_field_regex(f), patterns.format_tokens(f)) for f in fields[1:])
-        )
-    return cache[template]  # type: ignore[no-any-return]  # the memo holds compiled fields
+def _service_formats(ctx: Context, service: str) -> tuple[_CompiledFormat, ...]:
+    """The catalog ARN formats whose service field is *service*, compiled (memoised)."""
+    assert ctx.catalog is not None
+    cache = ctx.memo.setdefault("compiled_formats", {})
+    found = cache.get(service)
+    if found is None:
+        compiled = []
+        for prefix, rtype, template in ctx.catalog.arn_formats(service):
+            fields = patterns.split_arn(template)
+            if fields is None:
+                continue
+            compiled.append(
+                _CompiledFormat(
+                    (prefix, rtype.lower()),
+                    tuple(
+                        _FormatField(f, _field_regex(f), patterns.format_tokens(f))
+                        for f in fields[1:]
+                    ),
+                    patterns.literal_prefix(patterns.format_tokens(fields[5])),
+                )
+            )
+        found = cache[service] = tuple(compiled)
+    return found
 
 
-def _fits(a_fields: Sequence[str], f_fields: Sequence[_FormatField]) -> bool:
+def _fits(ctx: Context, a_fields: Sequence[str], f_fields: Sequence[_FormatField]) -> bool:
     """Whether some ARN of the format's shape matches the policy's ARN pattern.
 
     Compared field by field (*a_fields*: the policy ARN's fields after ``arn``): a wildcard
     in a policy ARN never spans a colon of the first five fields, and neither does a format
-    variable.
+    variable. A field with wildcards is intersected with the format's field, and the answer
+    memoised per pair of fields: the same few (``*`` against ``${Region}``) recur in every
+    policy.
     """
-    for a_field, (f_regex, f_tokens) in zip(a_fields, f_fields, strict=True):
+    overlaps = ctx.memo.setdefault("field_overlaps", {})
+    for a_field, f_field in zip(a_fields, f_fields, strict=True):
         if not _wild(a_field):
-            if f_regex.fullmatch(a_field) is None:
+            if f_field.regex.fullmatch(a_field) is None:
                 return False
-        elif not patterns.intersects(patterns.tokenize(a_field), f_tokens):
+            continue
+        pair = (a_field, f_field.text)
+        overlap = overlaps.get(pair)
+        if overlap is None:
+            overlap = overlaps[pair] = patterns.intersects(
+                patterns.tokenize(a_field), f_field.tokens
+            )
+        if not overlap:
             return False
     return True
 
 
-def _matches(
-    ctx: Context, arn: str, formats: Sequence[tuple[str, str, str]]
-) -> frozenset[tuple[str, str]]:
+def _matches(ctx: Context, arn: str) -> frozenset[tuple[str, str]]:
+    """``(service prefix, resource type)`` of the catalog formats that *arn* fits."""
     a_fields = patterns.split_arn(arn)
     if a_fields is None:
         return frozenset()
-    found = set()
-    for p, rt, fmt in formats:
-        f_fields = _format_fields(ctx, fmt)
-        if f_fields is not None and _fits(a_fields[1:], f_fields):
-            found.add((p, rt.lower()))
-    return frozenset(found)
+    resource = a_fields[5]
+    literal = not _wild(resource)
+    return frozenset(
+        f.key
+        for f in _service_formats(ctx, a_fields[2])
+        if (not literal or resource.startswith(f.resource_prefix))
+        and _fits(ctx, a_fields[1:], f.fields)
+    )
 
 
 def _diagnose(
@@ -208,7 +248,7 @@ def _diagnose(
 
     def variant(reg: str, acc: str) -> bool:
         arn = ":".join([*fields[:3], reg, acc, fields[5]])
-        return bool(_matches(ctx, arn, formats))
+        return bool(_matches(ctx, arn))
 
     if account and variant(region, ""):
         return ArnReport(
@@ -297,18 +337,32 @@ def _arn_report(ctx: Context, arn: str) -> ArnReport | None:  # noqa: PLR0911  #
         return ArnReport(
             "INVALID_SERVICE", f"The service {service} does not exist.{mean}", frozenset()
         )
-    matched = _matches(ctx, arn, formats)
+    matched = _matches(ctx, arn)
     if matched:
         return ArnReport(None, "", matched)
     return _diagnose(ctx, fields, formats)
 
 
 def _arn_check(ctx: Context, code: str) -> Iterator[Finding]:
-    for st in ctx.statements:
-        for loc in st.resources():
-            report = arn_report(ctx, loc.value)
-            if report is not None and report.code == code:
-                yield make(code, report.message, loc.path)
+    """The findings of one ARN issue code, in statement and resource order."""
+    yield from _arn_findings(ctx).get(code, ())
+
+
+def _arn_findings(ctx: Context) -> dict[str, list[Finding]]:
+    """Every Resource value's first problem, grouped by code: computed once per document
+    for the dozen checks that each report one code of :func:`arn_report`."""
+    found: dict[str, list[Finding]] | None = ctx.local.get("arn_findings")
+    if found is None:
+        found = {}
+        for st in ctx.statements:
+            for loc in st.resources():
+                report = arn_report(ctx, loc.value)
+                if report is not None and report.code is not None:
+                    found.setdefault(report.code, []).append(
+                        make(report.code, report.message, loc.path)
+                    )
+        ctx.local["arn_findings"] = found
+    return found
 
 
 @check("INVALID_ARN_PREFIX")
