@@ -130,8 +130,17 @@ class ConvertSummary:
 # --- worker side ---------------------------------------------------------------------------
 
 
-def _init_worker() -> None:
-    """Give each spawned worker one thread: the parallelism is across processes."""
+def _init_worker(environ: dict[str, str]) -> None:
+    """Make a worker see the run's environment, with one thread.
+
+    A worker forked from the fork server inherits the *server's* environment, taken when
+    it started — possibly during an earlier run of the same process, before the caller
+    set its AWS credentials — so it is replaced by the run's (multiprocessing already
+    carries the working folder over). The parallelism is across processes: one Arrow and
+    polars thread each.
+    """
+    os.environ.clear()
+    os.environ.update(environ)
     os.environ["POLARS_MAX_THREADS"] = "1"
     pa.set_cpu_count(1)
     pa.set_io_thread_count(1)
@@ -565,7 +574,12 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         context.set_forkserver_preload([__name__])
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(dict(os.environ),),
+    )
     try:
         for _ in range(workers):
             pool.submit(_warm)  # a worker is started per submitted task, up to *workers*

@@ -93,3 +93,30 @@ def test_unreachable_bucket_is_a_source_error(moto_s3: str, tmp_path: Path) -> N
     )
     with pytest.raises(SourceError):
         api.convert(config)
+
+
+def test_workers_see_credentials_set_after_their_fork_server_started(
+    moto_s3: str, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers are forked from a server that outlives a run. A run made while the process
+    had no credentials may have started it; a later run's workers must still see the
+    credentials the process has now."""
+    local = tmp_path / "local"
+    path = local / delivery_key(ACCOUNT, "us-east-1", "2024-05-01", "a")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(archive_bytes([record()]))
+    with monkeypatch.context() as without:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            without.delenv(key, raising=False)
+        api.convert(
+            ConvertConfig(sources=(str(local),), warehouse=tmp_path / "wh-local", workers=2)
+        )
+    config = ConvertConfig(
+        sources=(f"s3://{bucket}/AWSLogs",),
+        warehouse=tmp_path / "wh",
+        workers=2,
+        s3=S3Options(endpoint_url=moto_s3),
+        chunk_files=1,
+    )
+    summary = api.convert(config)
+    assert (summary.files_ingested, summary.rows_written) == (3, 9)
