@@ -436,15 +436,22 @@ def attach_resources(
             .select(s.MAP_ROW, s.ACTION, pl.col(s.MAP_CANDIDATE).alias(s.MAP_RULE)),
         ]
     ).join(params, on=s.MAP_ROW)
-    # Materialised once: each rule below filters it, and a lazy DAG would recompute it per rule.
-    by_rule = by_rule.collect().lazy()
+    # Materialised once and split by rule: each rule reads only its own rows (a rule's
+    # filters would otherwise parse every row's JSON before the rule id rules it out), and
+    # rules without rows add nothing to the plan.
+    rows_by_rule = by_rule.collect()
+    by_rule = rows_by_rule.lazy()
+    groups = rows_by_rule.partition_by(s.MAP_RULE, as_dict=True)
     built_frames = [_apigateway_frame(by_rule, catalog)]
     for rule in tables.resource_rules:
-        if rule.rule_id == APIGATEWAY_RULE:
+        rows = groups.get((rule.rule_id,))
+        if rule.rule_id == APIGATEWAY_RULE or rows is None:
             continue
         label = _label(catalog, rule.resource_type)
-        built_frames.append(_rule_frame(by_rule, rule, catalog, label))
-    from_params = pl.concat(built_frames).unique()
+        built_frames.append(_rule_frame(rows.lazy(), rule, catalog, label))
+    # Materialised, like ``found`` below: each is read twice, and the ~60 rule branches
+    # would otherwise run once per reader.
+    from_params = pl.concat(built_frames).unique().collect().lazy()
     from_rule_listed = _listed_fallback(
         by_rule.join(from_params, on=[s.MAP_ROW, s.ACTION], how="anti"),
         listed_lazy,
@@ -453,7 +460,7 @@ def attach_resources(
         tables,
     )
 
-    found = pl.concat([from_listed, from_params, from_rule_listed])
+    found = pl.concat([from_listed, from_params, from_rule_listed]).collect().lazy()
     resolved = acts.filter(pl.col(s.RESOURCE).is_null()).drop(
         s.RESOURCE, s.MAPPED_RESOURCE_TYPE, strict=False
     )
