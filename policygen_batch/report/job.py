@@ -39,6 +39,7 @@ from policygen_batch.report.model import (
     ReportContributor,
     build_report,
     iso,
+    rows_by_principal,
 )
 from policygen_batch.report.output import OutputTree, check_out
 from policygen_batch.report.principals import PrincipalInfo, resolve
@@ -196,23 +197,25 @@ def build_reports(
             seen[arn] = (arn, kind, account)
     principals = resolve(seen.values())
     tallies = {r[s.PRINCIPAL_ARN]: r for r in tables.principals.to_dicts()}
-    usage_by = _split(tables.usage)
-    unmapped_by = _split(tables.unmapped.filter(pl.col(s.PRINCIPAL_ARN).is_not_null()))
+    usage_by = rows_by_principal(tables.usage)
+    unmapped_by = rows_by_principal(
+        tables.unmapped.filter(pl.col(s.PRINCIPAL_ARN).is_not_null()).sort(
+            s.PRINCIPAL_ARN, s.EVENT_SOURCE, s.EVENT_NAME, s.DETAIL, nulls_last=True
+        )
+    )
     policy_arns = [p.arn for p in principals if p.gets_policy]
     policy_usage = tables.usage.filter(pl.col(s.PRINCIPAL_ARN).is_in(policy_arns))
     sink.start("synthesize", 1)
     policy_sets = build_policies(policy_usage, config, catalog)
     sink.advance(1)
     sink.finish()
-    empty_usage = tables.usage.clear()
-    empty_unmapped = tables.unmapped.clear()
     reports: list[PrincipalReport] = []
     for info in principals:
         report = build_report(
             info,
             tallies.get(info.arn),
-            usage_by.get(info.arn, empty_usage),
-            unmapped_by.get(info.arn, empty_unmapped),
+            usage_by.get(info.arn, []),
+            unmapped_by.get(info.arn, []),
             config.include_denied,
         )
         policy_set = policy_sets.get(info.arn) if info.gets_policy else None
@@ -237,14 +240,6 @@ def build_reports(
 
 def _policy_name(index: int) -> str:
     return "policy.json" if index == 0 else f"policy-{index + 1}.json"
-
-
-def _split(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """Rows per principal ARN in one pass (the frame keeps its sorted order within each)."""
-    if frame.is_empty():
-        return {}
-    parts = frame.partition_by(s.PRINCIPAL_ARN, as_dict=True, maintain_order=True)
-    return {str(key[0]): part for key, part in parts.items()}
 
 
 def build_summary(

@@ -26,9 +26,36 @@ from policygen_batch.report.principals import PrincipalInfo
 Json = Any  # a JSON-ready value (dict/list/str/int/float/bool/None)
 
 
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso(value: datetime | None) -> str | None:
     """``2024-11-18T03:12:45Z`` (seconds precision; CloudTrail logs whole seconds)."""
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else value.strftime(_ISO_FORMAT)
+
+
+def with_iso(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """*frame* with its UTC datetime *columns* as :func:`iso` strings.
+
+    Formatted by polars in one pass: :func:`iso` per value took a tenth of ``generate`` at
+    1M events. polars pads a year below 1000 to four digits and Python does not, so a frame
+    holding such a year is formatted value by value through :func:`iso` instead. For years
+    of four digits the strings sort like the times they stand for.
+    """
+    if not columns:
+        return frame
+    years = frame.select(
+        pl.min_horizontal(pl.col(c).dt.year().min() for c in columns).alias("low"),
+        pl.max_horizontal(pl.col(c).dt.year().max() for c in columns).alias("high"),
+    ).row(0)
+    if all(year is None or _FOUR_DIGITS[0] <= year <= _FOUR_DIGITS[1] for year in years):
+        return frame.with_columns(pl.col(c).dt.strftime(_ISO_FORMAT) for c in columns)
+    return frame.with_columns(
+        pl.Series(c, [iso(v) for v in frame.get_column(c)], dtype=pl.String) for c in columns
+    )
+
+
+_FOUR_DIGITS = (1000, 9999)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +184,8 @@ def _resource_entry(row: Mapping[str, Any], with_detail: str) -> dict[str, Json]
         "resource": row[s.RESOURCE],
         "resource_type": row[s.MAPPED_RESOURCE_TYPE],
         "count": row[s.USAGE_COUNT],
-        "first_seen": iso(row[s.FIRST_SEEN]),
-        "last_seen": iso(row[s.LAST_SEEN]),
+        "first_seen": row[s.FIRST_SEEN],
+        "last_seen": row[s.LAST_SEEN],
     }
     if row[s.DETAIL] is not None:
         entry[with_detail] = row[s.DETAIL]
@@ -181,25 +208,39 @@ def _by_action(rows: Sequence[Mapping[str, Any]], with_detail: str) -> list[Json
             {
                 "action": action,
                 "count": sum(r[s.USAGE_COUNT] for r in members),
-                "first_seen": iso(min(r[s.FIRST_SEEN] for r in members)),
-                "last_seen": iso(max(r[s.LAST_SEEN] for r in members)),
+                "first_seen": min(r[s.FIRST_SEEN] for r in members),
+                "last_seen": max(r[s.LAST_SEEN] for r in members),
                 "resources": resources,
             }
         )
     return out
 
 
+def rows_by_principal(frame: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The rows of a usage or unmapped table per principal ARN, in table order, with
+    ``first_seen``/``last_seen`` (when present) as :func:`iso` strings: what
+    :func:`build_report` reads. Converted in one pass for all principals, not one each."""
+    times = [c for c in (s.FIRST_SEEN, s.LAST_SEEN) if c in frame.columns]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in with_iso(frame, *times).to_dicts():
+        out.setdefault(row[s.PRINCIPAL_ARN], []).append(row)
+    return out
+
+
 def build_report(
     principal: PrincipalInfo,
     tallies: Mapping[str, Any] | None,
-    usage: pl.DataFrame,
-    unmapped: pl.DataFrame,
+    usage: Sequence[Mapping[str, Any]],
+    unmapped: Sequence[Mapping[str, Any]],
     include_denied: bool,
 ) -> PrincipalReport:
-    """The report of one principal from its rows of the combined usage tables."""
-    rows = usage.to_dicts()
+    """The report of one principal from its rows of the combined usage tables.
+
+    *usage* and *unmapped* are the principal's rows as :func:`rows_by_principal` gives them
+    (times already ISO strings); *unmapped* sorted by event source, name and detail.
+    """
     by_status: dict[str, list[Mapping[str, Any]]] = {}
-    for row in rows:
+    for row in usage:
         by_status.setdefault(row[s.STATUS], []).append(row)
     events = {
         "total": 0,
@@ -225,7 +266,7 @@ def build_report(
             "detail": r[s.DETAIL],
             "count": r[s.USAGE_COUNT],
         }
-        for r in unmapped.sort(s.EVENT_SOURCE, s.EVENT_NAME, s.DETAIL, nulls_last=True).to_dicts()
+        for r in unmapped
     ]
     return PrincipalReport(
         principal=principal,
