@@ -22,6 +22,7 @@ fits in IAM.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,8 +69,13 @@ def service_of(action: str) -> str:
     return action.split(":", 1)[0].lower()
 
 
+@functools.lru_cache(maxsize=1024)
 def sid_prefix(service: str) -> str:
-    """The service prefix in PascalCase, alphanumeric only (``rds-data`` → ``RdsData``)."""
+    """The service prefix in PascalCase, alphanumeric only (``rds-data`` → ``RdsData``).
+
+    Memoised: every Sid is built from it, many times per statement, over a few hundred
+    services at most.
+    """
     words = "".join(c if c.isascii() and c.isalnum() else " " for c in service).split()
     return "".join(w[:1].upper() + w[1:] for w in words) or "Stmt"
 

@@ -140,11 +140,15 @@ def prune_covered(resources: Iterable[str]) -> tuple[str, ...]:
     unique = sorted(set(resources))
     if WILDCARD in unique:
         return (WILDCARD,)
-    patterns = [r for r in unique if "*" in r or "?" in r]
+    patterns = {r for r in unique if "*" in r or "?" in r}
     if not patterns:
         return tuple(unique)
-    prefixes = [p[:-1] for p in patterns if "*" not in p[:-1] and "?" not in p and p[-1] == "*"]
-    regexes = [_wildcard_regex(p) for p in patterns]
+    prefix_patterns = {p for p in patterns if "*" not in p[:-1] and "?" not in p and p[-1] == "*"}
+    prefixes = [p[:-1] for p in sorted(prefix_patterns)]
+    # A prefix pattern matches exactly what starts with its prefix, which the prefix test
+    # already drops; only the other patterns need a regular expression (compiling one per
+    # pattern was a third of synthesis).
+    regexes = [_wildcard_regex(p) for p in sorted(patterns - prefix_patterns)]
     kept: list[str] = []
     for r in unique:
         if any(r != pre + "*" and r.startswith(pre) for pre in prefixes):

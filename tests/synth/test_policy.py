@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policygen_batch import schema as s
 from policygen_batch.synth import (
@@ -136,3 +138,33 @@ def test_rows_that_grant_nothing_are_not_checked_or_granted() -> None:
 def test_empty_usage_gives_no_principals() -> None:
     """No rows, no principals."""
     assert synthesize(usage([])) == {}
+
+
+def _prune_every_pattern(resources: list[str]) -> tuple[str, ...]:
+    """The definition prune_covered must agree with: every pattern tested as a regex."""
+    import re
+
+    unique = sorted(set(resources))
+    if "*" in unique:
+        return ("*",)
+    patterns = [r for r in unique if "*" in r or "?" in r]
+    prefixes = [p[:-1] for p in patterns if "*" not in p[:-1] and "?" not in p and p[-1] == "*"]
+    regexes = [
+        re.compile(
+            "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p), re.DOTALL
+        )
+        for p in patterns
+    ]
+    return tuple(
+        r
+        for r in unique
+        if not any(r != pre + "*" and r.startswith(pre) for pre in prefixes)
+        and not (r not in patterns and any(rx.fullmatch(r) for rx in regexes))
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab*?/", min_size=1, max_size=5), max_size=8))
+def test_prune_covered_equals_testing_every_pattern(resources: list[str]) -> None:
+    """Leaving prefix patterns to the prefix test drops exactly what their regexes would."""
+    assert prune_covered(resources) == _prune_every_pattern(resources)
