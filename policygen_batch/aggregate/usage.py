@@ -251,19 +251,37 @@ class EventShapes:
     irregular: tuple[pl.DataFrame, ...] = ()
 
 
-def partial_shapes(events: pl.LazyFrame) -> EventShapes:
-    """The shapes of *events* (already filtered: one partition, or any set of events)."""
+def partial_shapes(*partitions: pl.LazyFrame) -> EventShapes:
+    """The shapes of the events of *partitions* (each already filtered), in one query.
+
+    Event keys are checked for repeats partition by partition (that is where convert makes
+    them unique); the regular rows of every partition are then grouped together in one
+    streaming query, which costs less time and memory than grouping each partition apart
+    and combining the results.
+    """
+    regular: list[pl.LazyFrame] = []
+    irregular: list[pl.DataFrame] = []
+    for partition in partitions:
+        events = _mapping_input(partition)
+        repeated = events.select(s.EVENT_ID, s.ACCOUNT_ID).collect().is_duplicated()
+        if not repeated.any():
+            regular.append(events)
+            continue
+        rows = events.with_row_index(_ROW)
+        odd = pl.col(_ROW).is_in(repeated.arg_true().implode())
+        regular.append(rows.filter(~odd).drop(_ROW))
+        irregular.append(rows.filter(odd).drop(_ROW).collect())
+    if not regular:
+        return empty_shapes()
+    return EventShapes(_group_shapes(pl.concat(regular)).collect(), tuple(irregular))
+
+
+def _mapping_input(events: pl.LazyFrame) -> pl.LazyFrame:
+    """Exactly the mapping's input columns (:data:`~policygen_batch.mapping.EVENT_COLUMNS`)."""
     if s.RESPONSE_ELEMENTS not in events.collect_schema():
         # Older callers and hand-made frames may lack it; only create calls' new ids read it.
         events = events.with_columns(pl.lit(None, dtype=pl.String).alias(s.RESPONSE_ELEMENTS))
-    events = events.select(EVENT_COLUMNS)
-    repeated = events.select(s.EVENT_ID, s.ACCOUNT_ID).collect().is_duplicated()
-    if not repeated.any():
-        return EventShapes(_group_shapes(events).collect())
-    rows = events.with_row_index(_ROW)
-    odd = pl.col(_ROW).is_in(repeated.arg_true())
-    regular = _group_shapes(rows.filter(~odd).drop(_ROW)).collect()
-    return EventShapes(regular, (rows.filter(odd).drop(_ROW).collect(),))
+    return events.select(EVENT_COLUMNS)
 
 
 def _group_shapes(events: pl.LazyFrame) -> pl.LazyFrame:

@@ -1,6 +1,7 @@
 """The local engine: partial aggregates over partitions, in-process or in a spawned pool.
 
-Each partition is read and grouped into distinct event shapes
+Partitions are read in batches of up to ``UsageJob.partition_bytes`` and each batch is
+grouped into distinct event shapes in one streaming query
 (:func:`~policygen_batch.aggregate.usage.partial_shapes`: no catalog needed); the partials
 are combined, and the combined shapes are mapped to IAM actions and reduced once, in this
 process, with the caller's catalog (:func:`~policygen_batch.aggregate.usage.usage_of_shapes`).
@@ -8,10 +9,11 @@ Mapping costs a fixed ~0.04 s per call plus ~5 µs per shape, and the same shape
 from day to day, so mapping once over the whole window beats mapping every day apart.
 
 With ``workers == 1`` (or a single partition, or less data than ``min_pool_bytes``) the
-partitions are read in this process. Otherwise they are dealt into contiguous tasks that a
-``spawn`` process pool runs, one polars thread per worker: measured on this kind of
-machine, a pool forked after polars is imported runs no faster than one process, and
-several polars thread pools in one box only fight over the cores.
+batches are read in this process, polars spreading each query over the cores. Otherwise
+the partitions are dealt into contiguous tasks that a ``spawn`` process pool runs, one
+polars thread per worker: measured on this kind of machine, a pool forked after polars is
+imported runs no faster than one process, and several polars thread pools in one box only
+fight over the cores.
 
 Because :func:`~policygen_batch.aggregate.usage.combine_shapes` is associative and
 commutative, and the tables are sorted, the result is identical whatever the number of
@@ -73,9 +75,9 @@ class LocalEngine:
             size = sum(f.stat().st_size for p in parts for f in p.files)
             if self.workers <= 1 or len(parts) <= 1 or size < self.min_pool_bytes:
                 partials = []
-                for part in parts:
-                    partials.append(partial_shapes(scan_partition(part, job.usage_filter)))
-                    sink.advance(1)
+                for batch in batches(parts, job.partition_bytes):
+                    partials.append(read_shapes(batch, job))
+                    sink.advance(len(batch))
                 shapes = combine_shapes(partials)
             else:
                 shapes = combine_shapes(self._pooled(parts, job, sink))
@@ -132,9 +134,35 @@ def deal(parts: Sequence[T], count: int) -> list[tuple[T, ...]]:
     return out
 
 
+def read_shapes(parts: Sequence[Partition], job: UsageJob) -> EventShapes:
+    """The shapes of the events of *parts*, read and grouped in one query."""
+    return partial_shapes(*(scan_partition(p, job.usage_filter) for p in parts))
+
+
 def run_task(task: Sequence[Partition], *, job: UsageJob) -> EventShapes:
-    """Worker side: the shapes of each partition, combined locally."""
-    return combine_shapes([partial_shapes(scan_partition(p, job.usage_filter)) for p in task])
+    """Worker side: the shapes of the task's partitions, a batch of them at a time."""
+    return combine_shapes([read_shapes(b, job) for b in batches(task, job.partition_bytes)])
+
+
+def batches(parts: Sequence[Partition], max_bytes: int) -> list[tuple[Partition, ...]]:
+    """Consecutive runs of *parts* of at most *max_bytes* on disk (a larger part alone).
+
+    Read as one query each: small days together cost less than one query per day, and the
+    bound keeps a query's memory to about that of one large day.
+    """
+    out: list[tuple[Partition, ...]] = []
+    current: list[Partition] = []
+    size = 0
+    for part in parts:
+        part_size = sum(f.stat().st_size for f in part.files)
+        if current and size + part_size > max_bytes:
+            out.append(tuple(current))
+            current, size = [], 0
+        current.append(part)
+        size += part_size
+    if current:
+        out.append(tuple(current))
+    return out
 
 
 def _init_worker() -> None:
