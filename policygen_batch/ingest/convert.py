@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -333,8 +334,11 @@ class CommittedIds:
             if str(f).startswith(prefix)
         }
 
-    def _read_keys(self, day_of: dict[Path, str]) -> pl.DataFrame:
-        """Keys and key hashes of the files in *day_of* (file → its event date), one scan."""
+    def _read_keys(
+        self, day_of: dict[Path, str], only_ids: pl.Series | None = None
+    ) -> pl.DataFrame:
+        """Keys and key hashes of the files in *day_of* (file → its event date), one scan;
+        with *only_ids*, only the rows of those event ids (filtered while scanning)."""
         frame = pl.scan_parquet(
             list(day_of), hive_partitioning=False, include_file_paths="_file"
         ).select(
@@ -342,6 +346,8 @@ class CommittedIds:
             pl.col(s.EVENT_ID),
             pl.col(s.ACCOUNT_ID).fill_null(""),
         )
+        if only_ids is not None:
+            frame = frame.filter(pl.col(s.EVENT_ID).is_in(only_ids.implode()))
         return frame.with_columns(pl.struct(*self._KEYS).hash(0).alias(self._HASH)).collect()
 
     def _load(self, days: set[str]) -> None:
@@ -355,7 +361,8 @@ class CommittedIds:
 
     def _committed(self, candidates: pl.DataFrame) -> pl.DataFrame:
         """Those of the *candidates* (rows whose hash is known) that really are committed."""
-        committed = self._read_keys(self._files_of(set(candidates[self._DAY])))
+        files = self._files_of(set(candidates[self._DAY]))
+        committed = self._read_keys(files, only_ids=candidates[s.EVENT_ID].unique())
         return candidates.join(committed, on=list(self._KEYS), how="semi")
 
     def drop_committed(self, staged: dict[str, Path]) -> dict[str, int]:
@@ -594,6 +601,6 @@ def _results(tasks: list[ChunkTask], pool: ProcessPoolExecutor | None) -> Iterat
         for task in tasks:
             yield run_chunk(task)
         return
-    futures: list[Future[ChunkResult]] = [pool.submit(run_chunk, t) for t in tasks]
-    for future in futures:
-        yield future.result()
+    futures: deque[Future[ChunkResult]] = deque(pool.submit(run_chunk, t) for t in tasks)
+    while futures:  # popped: a committed chunk's result (an outcome per object) can go
+        yield futures.popleft().result()
