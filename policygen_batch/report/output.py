@@ -45,6 +45,7 @@ class OutputTree:
         self.staging = out.with_name(out.name + ".partial")
         self.old = out.with_name(out.name + ".old")
         self.files: dict[str, str] = {}  # relative path → sha256
+        self._folders: set[Path] = set()  # made already: a principal's files share one
 
     def __enter__(self) -> OutputTree:
         check_out(self.out)
@@ -61,7 +62,9 @@ class OutputTree:
         if relative in self.files:
             raise ValueError(f"{relative} written twice")
         path = self.staging / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
         path.write_bytes(data)
         self.files[relative] = hashlib.sha256(data).hexdigest()
 
