@@ -20,6 +20,7 @@ variable stands for one or more characters, and a few names that can never hold 
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from typing import Final
 
 # Token kinds: one-character classes and stars of a class, plus variables.
@@ -35,36 +36,40 @@ Token = tuple[str, str]
 _SINGLES = frozenset({LIT, ANY, SEG})
 _STARS = frozenset({STAR, SEGSTAR})
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
+#: What :func:`tokenize` does not read as a literal character (the variable tried first).
+_SPECIAL = re.compile(r"\$\{[^}]*\}|[*?]")
+_WILDCARDS = re.compile(r"[*?]")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}  # ${*} ${?} ${$} stand for the literal character
 #: Format variables whose values never contain a slash.
 _NO_SLASH_FORMAT_VARIABLES = frozenset({"BucketName"})
 
 
 def tokenize(text: str, *, fold_case: bool = False, variables: bool = True) -> tuple[Token, ...]:
-    """Tokens of a policy pattern; ``fold_case`` for actions, which ignore case."""
+    """Tokens of a policy pattern; ``fold_case`` for actions, which ignore case.
+
+    ``*`` and ``?`` are wildcards; ``${…}`` (with *variables*) is a policy variable, or the
+    literal character of ``${*}``, ``${?}`` and ``${$}``; every other character is literal.
+    The runs of literal characters between those are turned into tokens in one step each
+    (validation tokenizes every Resource of every generated policy).
+    """
     if fold_case:
         text = text.lower()
     out: list[Token] = []
     pos = 0
-    while pos < len(text):
-        ch = text[pos]
-        if variables and ch == "$" and text.startswith("${", pos):
-            m = _VARIABLE.match(text, pos)
-            if m:
-                inner = m.group(1)
-                if inner in _ESCAPES:
-                    out.append((LIT, _ESCAPES[inner]))
-                else:
-                    out.append((VAR, inner.strip().lower()))
-                pos = m.end()
-                continue
-        if ch == "*":
+    for match in (_SPECIAL if variables else _WILDCARDS).finditer(text):
+        out.extend(zip(repeat(LIT), text[pos : match.start()], strict=False))
+        found = match.group()
+        if found == "*":
             out.append((STAR, ""))
-        elif ch == "?":
+        elif found == "?":
             out.append((ANY, ""))
         else:
-            out.append((LIT, ch))
-        pos += 1
+            inner = found[2:-1]
+            out.append(
+                (LIT, _ESCAPES[inner]) if inner in _ESCAPES else (VAR, inner.strip().lower())
+            )
+        pos = match.end()
+    out.extend(zip(repeat(LIT), text[pos:], strict=False))
     return tuple(out)
 
 

@@ -157,22 +157,43 @@ class _CompiledFormat:
     #: a policy ARN must begin with them too, which rules most formats out at once (ec2 has
     #: over a hundred) before any field is matched.
     resource_prefix: str
+    #: The whole format as one expression for an ARN without wildcards (see _whole_regex).
+    whole: re.Pattern[str]
+
+
+#: Regular expressions of format tokens: anywhere, and in a field that holds no colon.
+_TOKEN_REGEX = {
+    patterns.ANY: (".", "[^:]"),
+    patterns.STAR: (".*", "[^:]*"),
+    patterns.SEG: ("[^/]", "[^/:]"),
+    patterns.SEGSTAR: ("[^/]*", "[^/:]*"),
+}
+
+
+def _field_pattern(field: str, *, colon_free: bool = False) -> str:
+    """The regular expression (text) of one field of a catalog ARN format."""
+    return "".join(
+        re.escape(payload) if kind == patterns.LIT else _TOKEN_REGEX[kind][colon_free]
+        for kind, payload in patterns.format_tokens(field)
+    )
 
 
 def _field_regex(field: str) -> re.Pattern[str]:
     """A regular expression for one field of a catalog ARN format."""
-    parts = []
-    for kind, payload in patterns.format_tokens(field):
-        parts.append(
-            {
-                patterns.LIT: re.escape(payload),
-                patterns.ANY: ".",
-                patterns.STAR: ".*",
-                patterns.SEG: "[^/]",
-                patterns.SEGSTAR: "[^/]*",
-            }[kind]
-        )
-    return re.compile("".join(parts), re.DOTALL)
+    return re.compile(_field_pattern(field), re.DOTALL)
+
+
+def _whole_regex(fields: Sequence[str]) -> re.Pattern[str]:
+    """One expression that a policy ARN without wildcards fully matches exactly when each
+    of its fields after the first matches the format's field, as :func:`_fits` compares them.
+
+    A literal ARN's first five fields hold no colon, so in those fields the format's
+    variables are kept to colon-free text: a match then splits the ARN at its first five
+    colons, as :func:`~policygen_batch.validate.patterns.split_arn` does. The first field
+    (``arn``) is not compared. One match per format replaces a loop over five fields.
+    """
+    middle = [_field_pattern(f, colon_free=True) for f in fields[1:5]]
+    return re.compile(":".join(["[^:]*", *middle, _field_pattern(fields[5])]), re.DOTALL)
 
 
 def _service_formats(ctx: Context, service: str) -> tuple[_CompiledFormat, ...]:
@@ -194,6 +215,7 @@ def _service_formats(ctx: Context, service: str) -> tuple[_CompiledFormat, ...]:
                         for f in fields[1:]
                     ),
                     patterns.literal_prefix(patterns.format_tokens(fields[5])),
+                    _whole_regex(fields),
                 )
             )
         found = cache[service] = tuple(compiled)
@@ -231,11 +253,18 @@ def _matches(ctx: Context, arn: str) -> frozenset[tuple[str, str]]:
     a_fields = patterns.split_arn(arn)
     if a_fields is None:
         return frozenset()
+    formats = _service_formats(ctx, a_fields[2])
     resource = a_fields[5]
+    if not _wild(arn):
+        return frozenset(
+            f.key
+            for f in formats
+            if resource.startswith(f.resource_prefix) and f.whole.fullmatch(arn)
+        )
     literal = not _wild(resource)
     return frozenset(
         f.key
-        for f in _service_formats(ctx, a_fields[2])
+        for f in formats
         if (not literal or resource.startswith(f.resource_prefix))
         and _fits(ctx, a_fields[1:], f.fields)
     )

@@ -80,3 +80,38 @@ def test_redundant_search_equals_pairwise_comparison(values: list[str], fold_cas
     items = [Located(v, f"R[{i}]") for i, v in enumerate(values)]
     got = [(a.path, f"{a.value}<{b.value}") for a, b in _redundant(items, fold_case)]
     assert got == _pairwise_redundant(values, fold_case)
+
+
+def _tokenize_by_character(text: str, fold_case: bool, variables: bool) -> tuple[P.Token, ...]:
+    """The definition of tokenize, one character at a time."""
+    escapes = {"*": "*", "?": "?", "$": "$"}
+    text = text.lower() if fold_case else text
+    out: list[P.Token] = []
+    pos = 0
+    while pos < len(text):
+        ch = text[pos]
+        m = re.compile(r"\$\{([^}]*)\}").match(text, pos) if variables and ch == "$" else None
+        if m:
+            inner = m.group(1)
+            out.append(
+                (P.LIT, escapes[inner]) if inner in escapes else (P.VAR, inner.strip().lower())
+            )
+            pos = m.end()
+            continue
+        out.append((P.STAR, "") if ch == "*" else (P.ANY, "") if ch == "?" else (P.LIT, ch))
+        pos += 1
+    return tuple(out)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet="aB/:*?${} ", max_size=12),
+    fold_case=st.booleans(),
+    variables=st.booleans(),
+)
+def test_tokenize_equals_reading_each_character(
+    text: str, fold_case: bool, variables: bool
+) -> None:
+    """Tokenizing runs of literal characters at once gives the character-by-character tokens."""
+    got = P.tokenize(text, fold_case=fold_case, variables=variables)
+    assert got == _tokenize_by_character(text, fold_case, variables)
