@@ -7,6 +7,7 @@ its service, and finally whether the statement's actions accept that resource ty
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -140,11 +141,20 @@ class ArnReport:
 @dataclass(frozen=True)
 class _FormatField:
     """One field of a catalog ARN format: the regular expression a literal field must match
-    in full, and the tokens a field with wildcards is intersected with."""
+    in full, and the tokens a field with wildcards is intersected with (both made on first
+    use: only ARNs with wildcards are compared field by field)."""
 
     text: str
-    regex: re.Pattern[str]
-    tokens: tuple[patterns.Token, ...]
+
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The field's regular expression (full match)."""
+        return _field_regex(self.text)
+
+    @functools.cached_property
+    def tokens(self) -> tuple[patterns.Token, ...]:
+        """The field's tokens (:func:`~policygen_batch.validate.patterns.format_tokens`)."""
+        return patterns.format_tokens(self.text)
 
 
 @dataclass(frozen=True)
@@ -210,10 +220,7 @@ def _service_formats(ctx: Context, service: str) -> tuple[_CompiledFormat, ...]:
             compiled.append(
                 _CompiledFormat(
                     (prefix, rtype.lower()),
-                    tuple(
-                        _FormatField(f, _field_regex(f), patterns.format_tokens(f))
-                        for f in fields[1:]
-                    ),
+                    tuple(_FormatField(f) for f in fields[1:]),
                     patterns.literal_prefix(patterns.format_tokens(fields[5])),
                     _whole_regex(fields),
                 )
