@@ -231,6 +231,11 @@ class Catalog:
         """
         if pattern == "*":
             return tuple(sorted(self.actions(), key=_action_key))
+        if "*" not in pattern and "?" not in pattern:
+            # A plain name matches at most itself: a lookup, not a scan of every action
+            # (the unused-permission report expands every action of every policy).
+            named = self.action(pattern)
+            return () if named is None else (named,)
         prefix_pattern, sep, action_pattern = pattern.partition(":")
         if not sep:
             return ()

@@ -155,3 +155,12 @@ def test_a_resource_type_with_several_arn_formats_matches_each(catalog: Catalog)
     assert deployments.arn.matches("arn:aws:apigateway:us-east-1::/apis/abc/deployments")
     assert not deployments.arn.matches("arn:aws:apigateway:us-east-1::/restapis/abc")
     assert all(", arn:" not in t for t in catalog.arn_formats("apigateway:POST"))
+
+
+def test_expand_of_a_plain_name_is_that_action(catalog: Catalog) -> None:
+    """A name without wildcards expands to its own action, in any case; else to nothing."""
+    for action in catalog.actions():
+        assert catalog.expand(action.full_name.swapcase()) == (action,)
+    assert catalog.expand("s3:NoSuchAction") == ()
+    assert catalog.expand("nosuchservice:GetObject") == ()
+    assert catalog.expand("s3:Get:Object") == ()
