@@ -282,12 +282,10 @@ class UnusedPermissions:
     _results: dict[str, dict[str, Json]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        frame = self.grants.frame
-        if not frame.is_empty():
-            for key, part in frame.partition_by(
-                s.PRINCIPAL_ARN, as_dict=True, maintain_order=True
-            ).items():
-                self._rows[str(key[0])] = part.to_dicts()
+        # One conversion of the whole frame, then grouped (rows keep the frame's order): a
+        # frame and a conversion per principal cost ~0.4 s for a thousand principals.
+        for row in self.grants.frame.to_dicts():
+            self._rows.setdefault(row[s.PRINCIPAL_ARN], []).append(row)
 
     def principals(self) -> Iterable[tuple[str, str, str | None]]:
         """Every user and role of the snapshots (idle ones get a report too)."""
