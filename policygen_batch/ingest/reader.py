@@ -553,17 +553,32 @@ def _array(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
         return pa.array([coerce(v) for v in values], kind)
 
 
-def _text_array(values: Sequence[Text], *, nullable: bool = True) -> pa.Array:
+#: Most bytes one ``string`` array holds (32-bit offsets); more become several chunks.
+_MAX_STRING_BYTES = 2**31 - 1
+
+
+def _text_array(
+    values: Sequence[Text], *, nullable: bool = True, limit: int = _MAX_STRING_BYTES
+) -> pa.Array | pa.ChunkedArray:
     """A string array of the UTF-8 texts *values* (record bytes or ``Raw`` views).
 
     The texts are joined into one buffer and their lengths become the offsets: no Python
     object per value, and Arrow checks the encoding in one vectorised pass. With
     *nullable*, an absent (empty) text or the literal ``null`` becomes null. Bytes that
     are not UTF-8 — msgspec does not check the fields it skips — are kept escaped (see
-    :func:`_escape_non_utf8`) rather than dropped.
+    :func:`_escape_non_utf8`) rather than dropped. Texts of more than *limit* bytes in
+    all (one huge JSON-lines export) come back in chunks.
     """
     lengths = pa.array([0, *map(len, values)], pa.int64())
     offsets = pc.cumulative_sum(lengths)
+    if offsets[-1].as_py() > limit and len(values) > 1:
+        half = len(values) // 2
+        parts = (values[:half], values[half:])
+        return pa.chunked_array(
+            chunk
+            for part in parts
+            for chunk in _chunks_of(_text_array(part, nullable=nullable, limit=limit))
+        )
     data = pa.py_buffer(b"".join(values))
     binary = pa.Array.from_buffers(
         pa.large_binary(), len(values), [None, offsets.buffers()[1], data]
@@ -578,6 +593,10 @@ def _text_array(values: Sequence[Text], *, nullable: bool = True) -> pa.Array:
         return text
     absent = pc.or_(pc.equal(lengths.slice(1), 0), pc.equal(text, "null"))
     return pc.if_else(absent, pa.scalar(None, pa.string()), text)
+
+
+def _chunks_of(array: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    return array.chunks if isinstance(array, pa.ChunkedArray) else [array]
 
 
 def _parse_times(values: list[Any]) -> list[datetime | None]:

@@ -248,3 +248,19 @@ def test_every_identity_field_lands_in_its_column(odd_neighbour: bool) -> None:
 def test_seen_key_is_one_to_one(a: tuple[str, str], b: tuple[str, str]) -> None:
     """Two different (event_id, account) pairs never share a de-duplication key."""
     assert (seen_key(*a) == seen_key(*b)) == (a == b)
+
+
+def test_texts_beyond_one_arrays_capacity_come_back_in_chunks() -> None:
+    """More text than one string array holds (a huge JSON-lines export) is split into
+    chunks with every value and null in place (the limit is lowered to show it)."""
+    from policygen_batch.ingest.reader import _text_array
+
+    values = [b'{"a":1}', b"", b"null", b'{"b":"\xc3\xa9"}', b"[]", b'"x"', b"{}"]
+    whole = _text_array(values)
+    chunked = _text_array(values, limit=12)
+    assert chunked.num_chunks > 1
+    assert (
+        chunked.to_pylist()
+        == whole.to_pylist()
+        == ['{"a":1}', None, None, '{"b":"é"}', "[]", '"x"', "{}"]
+    )
