@@ -31,7 +31,7 @@ class ConvertConfig:
     ``chunk_bytes`` bounds the compressed input one worker task reads: each task writes one
     file per event date it saw, so larger chunks mean fewer, larger Parquet files, and a
     task holds a key per row it wrote. 32 MiB kept the peak memory of a 1M-event convert
-    within 1.3x of a 100k one (64 MiB: 1.6x), for about 18 files per date per million events.
+    within 1.3x of a 100k one (64 MiB: 1.6x), for 9 files per date per generated million.
     """
 
     sources: tuple[str, ...]
