@@ -321,7 +321,7 @@ class CommittedIds:
         self._manifest = manifest
         self._write = write
         self._loaded: set[str] = set()
-        self._hashes: list[pl.Series] = []
+        self._known = pl.Series(self._HASH, dtype=pl.UInt64)  # appended to, chunk by chunk
 
     def _files_of(self, days: set[str]) -> dict[Path, str]:
         """The committed events files of *days* (file → its date), as the log has them now."""
@@ -356,7 +356,7 @@ class CommittedIds:
             return
         day_of = self._files_of(days - self._loaded)
         if day_of:
-            self._hashes.append(self._read_keys(day_of)[self._HASH])
+            self._known.append(self._read_keys(day_of)[self._HASH])
         self._loaded |= days
 
     def _committed(self, candidates: pl.DataFrame) -> pl.DataFrame:
@@ -373,8 +373,7 @@ class CommittedIds:
         self._load(set(staged))
         new = self._read_keys({p: d for d, p in staged.items()})
         dups: dict[str, int] = {}
-        known = pl.concat(self._hashes) if self._hashes else pl.Series(dtype=pl.UInt64)
-        candidates = new.filter(pl.col(self._HASH).is_in(known.implode()))
+        candidates = new.filter(pl.col(self._HASH).is_in(self._known.implode()))
         duplicate = self._committed(candidates) if candidates.height else candidates
         if duplicate.height:
             keys = list(self._KEYS)
@@ -395,7 +394,7 @@ class CommittedIds:
                     dups[str(key)] = dups.get(str(key), 0) + int(n)
                 write_events(path, table.filter(pc.invert(mask.to_arrow())), self._write)
             new = new.filter(~is_dup)
-        self._hashes = [pl.concat([known, new[self._HASH]])]
+        self._known.append(new[self._HASH])
         return dups
 
 
