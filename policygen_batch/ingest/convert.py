@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import time
@@ -402,36 +403,56 @@ class CommittedIds:
 #: account and region of the objects change (see :func:`_chunks`).
 _CHUNK_STRETCH = 4
 
+#: With several workers, each chunk takes this share of the input still unassigned per
+#: worker (see :func:`_chunks`).
+_GUIDED_SHARE = 2
+
+#: The smallest guided chunk target (unless ``chunk_bytes`` is smaller): below this, a
+#: chunk's fixed costs (one Parquet file per date, one commit) outweigh its work.
+_MIN_GUIDED_BYTES = 1 << 20
+
 
 def _chunks(
     objects: list[SourceObject], config: ConvertConfig
 ) -> Iterator[tuple[SourceObject, ...]]:
     """Consecutive runs of objects of about ``chunk_bytes`` (at most ``chunk_files``).
 
-    With several workers the target shrinks so that every worker gets about four chunks.
+    With several workers the chunks shrink as the input runs out (*guided* scheduling):
+    each chunk's target is what is still unassigned divided by ``workers * 2``, at least
+    1 MiB and at most ``chunk_bytes``. The pool hands chunks out in order, so the last
+    ones are small and the workers finish together; equal chunks leave one worker alone
+    with the last of them (7 equal chunks of the 100k bench corpus: one worker ran four,
+    the other three).
+
     A chunk ends, when it can, where the delivery folder's account or region changes: a
     duplicate delivery stays in its account's and region's folder, so duplicates then fall
     inside one chunk, where the worker drops them, instead of straddling two, where the
     parent must rewrite a staged file. The rows do not depend on chunking either way
     (the first delivery in URL order wins).
     """
-    total = sum(o.size for o in objects)
-    target = config.chunk_bytes
-    if config.workers > 1:
-        target = max(1 << 20, min(target, total // (config.workers * 4) + 1))
+    remaining = sum(o.size for o in objects)
+
+    def target() -> int:
+        if config.workers <= 1:
+            return config.chunk_bytes
+        guided = remaining // (config.workers * _GUIDED_SHARE) + 1
+        return min(config.chunk_bytes, max(_MIN_GUIDED_BYTES, guided))
+
     current: list[SourceObject] = []
     size = 0
+    goal = target()
     for obj in objects:
-        if current and (size >= target or len(current) >= config.chunk_files):
+        if current and (size >= goal or len(current) >= config.chunk_files):
             previous = current[-1]
             folder_changes = (obj.account, obj.region) != (previous.account, previous.region)
             if (
                 folder_changes
-                or size >= target * _CHUNK_STRETCH
+                or size >= goal * _CHUNK_STRETCH
                 or len(current) >= config.chunk_files
             ):
                 yield tuple(current)
-                current, size = [], 0
+                remaining -= size
+                current, size, goal = [], 0, target()
         current.append(obj)
         size += obj.size
     if current:
@@ -587,8 +608,14 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         initargs=(dict(os.environ),),
     )
     try:
-        for _ in range(workers):
-            pool.submit(_warm)  # a worker is started per submitted task, up to *workers*
+        if context.get_start_method() == "forkserver":
+            # The server imports this module while the parent lists the sources, and the
+            # workers are forked from it at the first submits, at once. Submitting now
+            # would make the parent wait for that import (a quarter of a second, measured).
+            multiprocessing.forkserver.ensure_running()
+        else:
+            for _ in range(workers):
+                pool.submit(_warm)  # a worker is spawned per submitted task, up to *workers*
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
