@@ -151,9 +151,10 @@ def _local_objects(root: Path) -> Iterator[SourceObject]:
     )
     for folder, _, names, folder_fd in walk:
         facts = _folder_facts(folder.replace(os.sep, "/") + "/")
+        # Joined by hand: os.path.join costs a fifth of listing (measured on 125k files).
+        prefix = folder if folder.endswith(os.sep) else folder + os.sep
         for name in names:
-            url = os.path.join(folder, name)  # noqa: PTH118 - a str path, as above
-            yield _local_object(url, name, _classify(facts, name), folder_fd)
+            yield _local_object(prefix + name, name, _classify(facts, name), folder_fd)
 
 
 def _local_object(
