@@ -1,7 +1,8 @@
 """``convert``: source objects → staged Parquet in parallel → commits in order.
 
 The run is split into *chunks* of source objects (sorted by URL). Workers (spawned
-processes, one Arrow thread each) turn a chunk into staged files, one per event date.
+processes, one Arrow thread each) turn a chunk into staged files, one per event date
+(or more: see :class:`~policygen_batch.warehouse.parquet.PartitionedWriter`).
 The parent commits chunks strictly in chunk order, dropping rows whose
 ``(event_id, account_id)`` is already committed. Because the first delivery of an event in
 URL order always wins, the rows of the warehouse do not depend on the number of workers
@@ -17,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -85,7 +86,7 @@ class ChunkResult:
 
     index: int
     outcomes: list[SourceOutcome]
-    event_files: dict[str, str]  # event date → staged path (relative to the root)
+    event_files: list[tuple[str, str]]  # (event date, staged path relative to the root)
     quarantine_file: str | None
 
 
@@ -267,7 +268,7 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
     return ChunkResult(
         task.index,
         outcomes,
-        {day: str(path.relative_to(root)) for day, path in staged.items()},
+        [(day, str(path.relative_to(root))) for day, path in staged],
         quarantine_file,
     )
 
@@ -315,6 +316,7 @@ class CommittedIds:
     """
 
     _DAY = "_day"
+    _FILE = "_file"
     _HASH = "_key_hash"
     _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
 
@@ -336,16 +338,19 @@ class CommittedIds:
         }
 
     def _read_keys(
-        self, day_of: dict[Path, str], only_ids: pl.Series | None = None
+        self, day_of: dict[Path, str], only_ids: pl.Series | None = None, with_file: bool = False
     ) -> pl.DataFrame:
         """Keys and key hashes of the files in *day_of* (file → its event date), one scan;
-        with *only_ids*, only the rows of those event ids (filtered while scanning)."""
+        with *only_ids*, only the rows of those event ids (filtered while scanning); with
+        *with_file*, each row's file too."""
+        file = pl.col(self._FILE)
         frame = pl.scan_parquet(
-            list(day_of), hive_partitioning=False, include_file_paths="_file"
+            list(day_of), hive_partitioning=False, include_file_paths=self._FILE
         ).select(
-            pl.col("_file").replace_strict({str(f): d for f, d in day_of.items()}).alias(self._DAY),
+            file.replace_strict({str(f): d for f, d in day_of.items()}).alias(self._DAY),
             pl.col(s.EVENT_ID),
             pl.col(s.ACCOUNT_ID).fill_null(""),
+            *([file] if with_file else []),
         )
         if only_ids is not None:
             frame = frame.filter(pl.col(s.EVENT_ID).is_in(only_ids.implode()))
@@ -366,13 +371,14 @@ class CommittedIds:
         committed = self._read_keys(files, only_ids=candidates[s.EVENT_ID].unique())
         return candidates.join(committed, on=list(self._KEYS), how="semi")
 
-    def drop_committed(self, staged: dict[str, Path]) -> dict[str, int]:
-        """Remove already-committed rows from the staged files (event date → file), rewriting
-        only those that have any; record their keys; return duplicates per source key."""
+    def drop_committed(self, staged: list[tuple[str, Path]]) -> dict[str, int]:
+        """Remove already-committed rows from the staged files ``(event date, file)``,
+        rewriting only those that have any; record their keys; return duplicates per
+        source key."""
         if not staged:
             return {}
-        self._load(set(staged))
-        new = self._read_keys({p: d for d, p in staged.items()})
+        self._load({day for day, _ in staged})
+        new = self._read_keys({p: d for d, p in staged}, with_file=True)
         dups: dict[str, int] = {}
         candidates = new.filter(pl.col(self._HASH).is_in(self._known.implode()))
         duplicate = self._committed(candidates) if candidates.height else candidates
@@ -385,8 +391,8 @@ class CommittedIds:
                 maintain_order="left",
             )
             is_dup = flagged["_dup"].is_not_null()
-            for day, path in staged.items():
-                mask = is_dup.filter(flagged[self._DAY] == day)
+            for _, path in staged:
+                mask = is_dup.filter(flagged[self._FILE] == str(path))
                 if not mask.any():
                     continue
                 table = pq.read_table(path)
@@ -493,10 +499,14 @@ def _commit_chunk(
     root = manifest.layout.root
     seq = manifest.next_seq()
     quarantine_final = None
-    dups = ids.drop_committed({d: root / p for d, p in sorted(result.event_files.items())})
+    dups = ids.drop_committed([(day, root / p) for day, p in result.event_files])
     files: list[StagedFile] = []
-    for day, staged in sorted(result.event_files.items()):
-        final = manifest.layout.event_partition(day) / f"part-{seq:08d}.parquet"
+    per_day = Counter(day for day, _ in result.event_files)
+    numbered: dict[str, int] = {}
+    for day, staged in result.event_files:  # a date's files in the order they were written
+        n = numbered[day] = numbered.get(day, -1) + 1
+        name = f"part-{seq:08d}-{n:04d}.parquet" if per_day[day] > 1 else f"part-{seq:08d}.parquet"
+        final = manifest.layout.event_partition(day) / name
         files.append(StagedFile(staged, str(final.relative_to(root))))
     if result.quarantine_file:
         final = manifest.layout.quarantine / f"part-{seq:08d}.parquet"

@@ -3,18 +3,21 @@
 ::
 
     WAREHOUSE/
-      events/event_date=YYYY-MM-DD/part-<commit>-<chunk>.parquet   the events table
-      quarantine/part-<commit>-<chunk>.parquet                     records that could not be rows
-      _manifest/commits/<commit>.json                              one per commit: the commit point
-      _manifest/sources/<commit>.parquet                           per source object: its outcome
-      _manifest/lock                                               one writer at a time
-      _staging/<run>/…                                             files not yet committed
-      _warehouse.json                                              format marker
+      events/event_date=YYYY-MM-DD/part-<commit>[-<n>].parquet   the events table
+      quarantine/part-<commit>.parquet                           records that could not be rows
+      _manifest/commits/<commit>.json                            one per commit: the commit point
+      _manifest/sources/<commit>.parquet                         per source object: its outcome
+      _manifest/lock                                             one writer at a time
+      _staging/<run>/…                                           files not yet committed
+      _warehouse.json                                            format marker
+
+A commit (one worker task) writes one file per event date it saw, or, when the task
+spanned more dates than a worker keeps files open (a backfill), several numbered ones.
 
 Only ``event_date`` is a directory partition. Per-account directories would multiply the
 files of a nightly run by the number of accounts (thousands of accounts × days × runs is
-the small-file explosion the design warns about); instead every file is sorted by
-``account_id`` so that Parquet row-group statistics prune accounts within a date. Folders
+the small-file explosion the design warns about); instead rows come in key order, which
+puts the account first, so that Parquet row-group statistics prune accounts within a date. Folders
 starting with ``_`` are ignored by Spark, Hive, Athena and Trino, so ``events/`` can be
 registered as an external table as it is.
 """

@@ -51,7 +51,7 @@ def test_a_committed_key_is_dropped_and_counted(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path)
     staged = _staged(tmp_path / "stage" / "x.parquet", ["old-1", "new-1"])
     with open_for_write(wh) as manifest:
-        dups = CommittedIds(manifest, WriteOptions()).drop_committed({DAY: staged})
+        dups = CommittedIds(manifest, WriteOptions()).drop_committed([(DAY, staged)])
     assert dups == {"src/old-1": 1}
     assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1"]
 
@@ -66,6 +66,6 @@ def test_a_hash_match_without_the_exact_key_keeps_the_row(tmp_path: Path) -> Non
         planted = ids._read_keys({staged: DAY})[ids._HASH]  # the staged rows' own hashes
         ids._load({DAY})
         ids._known.append(planted)
-        dups = ids.drop_committed({DAY: staged})
+        dups = ids.drop_committed([(DAY, staged)])
     assert dups == {}
     assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1", "new-2"]

@@ -295,4 +295,35 @@ def test_writer_memory_is_bounded_across_many_dates(tmp_path: Path) -> None:
         assert sum(writer._buffered.values()) <= options.max_buffered_rows
     files = writer.close()
     assert len(files) == 28
-    assert sum(pl.read_parquet(f).height for f in files.values()) == len(recs)
+    assert sum(pl.read_parquet(f).height for _, f in files) == len(recs)
+
+
+def test_a_chunk_spanning_more_dates_than_open_files_commits_several_files_a_date(
+    tmp_path: Path,
+) -> None:
+    """With one open file at a time and dates alternating, a date's rows are split over
+    several files of one commit (numbered in writing order); a later run still finds a
+    duplicate delivery among them, and nothing is lost or doubled."""
+    from policygen_batch.warehouse.parquet import WriteOptions
+
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    days = ["2024-05-01", "2024-05-02"] * 3
+    records = [record(event_id=f"e{i}", time=f"{day}T1{i}:00:00Z") for i, day in enumerate(days)]
+    write_archive(src, delivery_key(ACCOUNT, "us-east-1", "2024-05-01", "a"), records)
+    write = WriteOptions(flush_rows=1, max_buffered_rows=1, max_open_files=1)
+    first = _convert(src, wh, workers=1, write=write)
+    assert first.rows_written == 6
+    names = sorted(p.name for p in (wh / "events/event_date=2024-05-01").iterdir())
+    assert names == [f"part-00000001-{n:04d}.parquet" for n in range(3)]
+
+    again = [  # two duplicates, in two staged files of 2024-05-01, around two new events
+        records[2],
+        record(event_id="e6", time="2024-05-02T20:00:00Z"),
+        records[4],
+        record(event_id="e7", time="2024-05-01T21:00:00Z"),
+    ]
+    write_archive(src, delivery_key(ACCOUNT, "us-east-1", "2024-05-02", "b"), again)
+    second = _convert(src, wh, workers=1, write=write)
+    assert (second.rows_written, second.duplicates_dropped) == (2, 2)
+    ids = api.query(wh, "SELECT event_id FROM events ORDER BY event_id")[s.EVENT_ID].to_list()
+    assert ids == [f"e{i}" for i in range(8)]

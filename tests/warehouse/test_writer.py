@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -42,12 +43,20 @@ def _table(day_offsets: list[int], first_id: int) -> pa.Table:
         max_size=6,
     ),
     flush_rows=st.integers(1, 80),
+    max_open_files=st.integers(1, 5),
 )
-def test_rows_land_in_their_dates_file_in_arrival_order(
-    tmp_path_factory: pytest.TempPathFactory, batches: list[list[int]], flush_rows: int
+def test_rows_land_in_their_dates_files_in_arrival_order(
+    tmp_path_factory: pytest.TempPathFactory,
+    batches: list[list[int]],
+    flush_rows: int,
+    max_open_files: int,
 ) -> None:
+    """Whatever the batching, flushing and bound on open files: a date's files, in the
+    order ``close`` lists them, hold exactly its rows in the order they came."""
     folder = tmp_path_factory.mktemp("w")
-    options = WriteOptions(flush_rows=flush_rows, max_buffered_rows=2 * flush_rows)
+    options = WriteOptions(
+        flush_rows=flush_rows, max_buffered_rows=2 * flush_rows, max_open_files=max_open_files
+    )
     writer = PartitionedWriter(folder, "c", options, lambda table: table)
     expected: dict[str, list[str]] = {}
     next_id = 0
@@ -59,7 +68,26 @@ def test_rows_land_in_their_dates_file_in_arrival_order(
         next_id += len(offsets)
         writer.add(table)
         assert sum(writer._buffered.values()) <= options.max_buffered_rows
+        assert len(writer._open) <= max_open_files
     files = writer.close()
-    assert sorted(files) == sorted(expected)
-    for day, path in files.items():
-        assert pl.read_parquet(path)[s.EVENT_ID].to_list() == expected[day]
+    assert files == sorted(files)
+    assert {day for day, _ in files} == set(expected)
+    written: dict[str, list[str]] = {}
+    for day, path in files:
+        written.setdefault(day, []).extend(pl.read_parquet(path)[s.EVENT_ID].to_list())
+    assert written == expected
+
+
+def test_a_date_written_again_after_its_file_closed_gets_another_file(tmp_path: Path) -> None:
+    options = WriteOptions(flush_rows=1, max_buffered_rows=1, max_open_files=2)
+    writer = PartitionedWriter(tmp_path, "c", options, lambda table: table)
+    for n, offset in enumerate([0, 1, 2, 0, 0]):  # day 0 closed when day 2 opens
+        writer.add(_table([offset], n))
+    files = writer.close()
+    assert [(day[-2:], path.name) for day, path in files] == [
+        ("01", "c-2024-05-01-0000.parquet"),
+        ("01", "c-2024-05-01-0001.parquet"),
+        ("02", "c-2024-05-02-0000.parquet"),
+        ("03", "c-2024-05-03-0000.parquet"),
+    ]
+    assert pl.read_parquet(files[1][1])[s.EVENT_ID].to_list() == ["e000003", "e000004"]
