@@ -112,27 +112,34 @@ def generate(
     )
     tables = engine.aggregate(job, catalog, sink)
     known = [p for contributor in contributors for p in contributor.principals()]
-    reports = build_reports(tables, config, catalog, build_policies, progress=sink, known=known)
-    for report in reports:
-        for contributor in contributors:
-            report.sections.extend(contributor.sections(report))
-            report.summary_extra.update(contributor.summary_fields(report))
-    summary = build_summary(tables, reports, config, catalog)
-    index_sections = add_index_sections(summary, contributors)
-    context = {"catalog_version": catalog.version, "window": summary["window"]}
     with OutputTree(config.out) as tree:
+        reports = build_reports(
+            tables,
+            config,
+            catalog,
+            build_policies,
+            progress=sink,
+            known=known,
+            synthesized=lambda done: write_policies(tree, done),
+        )
+        for report in reports:
+            for contributor in contributors:
+                report.sections.extend(contributor.sections(report))
+                report.summary_extra.update(contributor.summary_fields(report))
+        summary = build_summary(tables, reports, config, catalog)
+        index_sections = add_index_sections(summary, contributors)
+        context = {"catalog_version": catalog.version, "window": summary["window"]}
         sink.start("write", len(reports))
         for report in reports:
             folder = report.principal.folder
-            for policy in report.policies:
-                tree.write(f"{folder}/{policy.name}", canonical_json(policy.document))
             tree.write(f"{folder}/report.json", canonical_json(report.to_json(context)))
             tree.write(f"{folder}/report.md", principal_markdown(report, context).encode())
             sink.advance(1)
-        sink.finish()
         tree.write("summary.json", canonical_json(summary))
         tree.write("index.md", index_markdown(summary, index_sections).encode())
         tree.write("index.html", index_html(summary, index_sections).encode())
+        tree.flush()
+        sink.finish()
         elapsed = time.perf_counter() - started
         manifest = build_manifest(
             config,
@@ -150,6 +157,15 @@ def generate(
         policies=sum(len(r.policies) for r in reports),
         elapsed_s=elapsed,
     )
+
+
+def write_policies(tree: OutputTree, reports: Sequence[PrincipalReport]) -> None:
+    """Hand every policy document of *reports* to *tree*: a document is final once
+    synthesised (validation adds findings to the report, not to the document), so the
+    writer thread can create these files while validation runs."""
+    for report in reports:
+        for policy in report.policies:
+            tree.write(f"{report.principal.folder}/{policy.name}", canonical_json(policy.document))
 
 
 def add_index_sections(
@@ -180,11 +196,14 @@ def build_reports(
     *,
     progress: ProgressSink | None = None,
     known: Sequence[tuple[str, str, str | None]] = (),
+    synthesized: Callable[[Sequence[PrincipalReport]], None] | None = None,
 ) -> list[PrincipalReport]:
     """One report per principal seen (or *known* without activity), policies validated.
 
     A *known* principal is filtered like events are (``--account``, ``--principal``), so
     that a filtered run does not list the whole organization's idle principals.
+    *synthesized* is called with the reports once their policies are made, before they
+    are validated (``generate`` writes the policy files then).
     """
     sink = progress if progress is not None else NullProgress()
     seen = {
@@ -227,6 +246,8 @@ def build_reports(
             report.policy_notes = list(policy_set.notes)
             report.policy_details = dict(policy_set.details)
         reports.append(report)
+    if synthesized is not None:
+        synthesized(reports)
     files = [f for r in reports for f in r.policies]
     sink.start("validate", len(files))
     found = validate_documents([f.document for f in files], catalog, config.workers)
