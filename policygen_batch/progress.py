@@ -14,6 +14,10 @@ class ProgressSink(Protocol):
     def start(self, stage: str, total: int) -> None:
         """A stage begins with *total* units of work."""
 
+    def grow(self, units: int) -> None:
+        """*units* more units of work became known (a stage whose total is found as it
+        goes, such as a listing still under way, starts with less than all of it)."""
+
     def advance(self, units: int = 1) -> None:
         """*units* more units are done."""
 
@@ -25,6 +29,9 @@ class NullProgress:
     """A sink that ignores everything (the default for library callers)."""
 
     def start(self, stage: str, total: int) -> None:
+        """Ignore."""
+
+    def grow(self, units: int) -> None:
         """Ignore."""
 
     def advance(self, units: int = 1) -> None:

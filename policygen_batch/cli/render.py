@@ -27,6 +27,7 @@ class RichProgress:
             disable=not enabled,
         )
         self._task: int | None = None
+        self._total = 0
 
     def __enter__(self) -> RichProgress:
         self._progress.start()
@@ -40,6 +41,13 @@ class RichProgress:
     def start(self, stage: str, total: int) -> None:
         """Show a new bar for *stage*."""
         self._task = self._progress.add_task(stage, total=total)
+        self._total = total
+
+    def grow(self, units: int) -> None:
+        """Make the current bar's total larger."""
+        if self._task is not None:
+            self._total += units
+            self._progress.update(self._task, total=self._total)  # type: ignore[arg-type]  # rich's TaskID is an int
 
     def advance(self, units: int = 1) -> None:
         """Move the current bar."""

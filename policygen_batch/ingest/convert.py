@@ -1,8 +1,9 @@
 """``convert``: source objects → staged Parquet in parallel → commits in order.
 
-The run is split into *chunks* of source objects (sorted by URL). Workers (spawned
-processes, one Arrow thread each) turn a chunk into staged files, one per event date
-(or more: see :class:`~policygen_batch.warehouse.parquet.PartitionedWriter`).
+The run is split into *chunks* of source objects (sorted by URL), made as the sources are
+listed and as the workers need them. Workers (forked processes, one Arrow thread each)
+turn a chunk into staged files, one per event date (or more: see
+:class:`~policygen_batch.warehouse.parquet.PartitionedWriter`).
 The parent commits chunks strictly in chunk order, dropping rows whose
 ``(event_id, account_id)`` is already committed. Because the first delivery of an event in
 URL order always wins, the rows of the warehouse do not depend on the number of workers
@@ -12,6 +13,7 @@ or on how the objects were chunked.
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -19,7 +21,7 @@ import shutil
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ import pyarrow.parquet as pq
 
 from policygen_batch import schema as s
 from policygen_batch.config import ConvertConfig
-from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, discover, in_window
+from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, in_window, iter_objects
 from policygen_batch.ingest.reader import (
     FileRejected,
     ParsedObject,
@@ -316,7 +318,6 @@ class CommittedIds:
     """
 
     _DAY = "_day"
-    _FILE = "_file"
     _HASH = "_key_hash"
     _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
 
@@ -338,19 +339,18 @@ class CommittedIds:
         }
 
     def _read_keys(
-        self, day_of: dict[Path, str], only_ids: pl.Series | None = None, with_file: bool = False
+        self, day_of: dict[Path, str], only_ids: pl.Series | None = None
     ) -> pl.DataFrame:
-        """Keys and key hashes of the files in *day_of* (file → its event date), one scan;
-        with *only_ids*, only the rows of those event ids (filtered while scanning); with
-        *with_file*, each row's file too."""
-        file = pl.col(self._FILE)
-        frame = pl.scan_parquet(
-            list(day_of), hive_partitioning=False, include_file_paths=self._FILE
-        ).select(
-            file.replace_strict({str(f): d for f, d in day_of.items()}).alias(self._DAY),
-            pl.col(s.EVENT_ID),
-            pl.col(s.ACCOUNT_ID).fill_null(""),
-            *([file] if with_file else []),
+        """Keys and key hashes of the files in *day_of* (file → its event date), in file
+        order; with *only_ids*, only the rows of those event ids (filtered while scanning).
+        Each file's date is a literal: a file-path column would cost a string per row."""
+        frame = pl.concat(
+            pl.scan_parquet(path, hive_partitioning=False).select(
+                pl.lit(day).alias(self._DAY),
+                pl.col(s.EVENT_ID),
+                pl.col(s.ACCOUNT_ID).fill_null(""),
+            )
+            for path, day in day_of.items()
         )
         if only_ids is not None:
             frame = frame.filter(pl.col(s.EVENT_ID).is_in(only_ids.implode()))
@@ -378,7 +378,7 @@ class CommittedIds:
         if not staged:
             return {}
         self._load({day for day, _ in staged})
-        new = self._read_keys({p: d for d, p in staged}, with_file=True)
+        new = self._read_keys({p: d for d, p in staged})
         dups: dict[str, int] = {}
         candidates = new.filter(pl.col(self._HASH).is_in(self._known.implode()))
         duplicate = self._committed(candidates) if candidates.height else candidates
@@ -391,8 +391,11 @@ class CommittedIds:
                 maintain_order="left",
             )
             is_dup = flagged["_dup"].is_not_null()
-            for _, path in staged:
-                mask = is_dup.filter(flagged[self._FILE] == str(path))
+            start = 0
+            for _, path in staged:  # the rows came file after file
+                rows = pq.read_metadata(path).num_rows
+                mask = is_dup.slice(start, rows)
+                start += rows
                 if not mask.any():
                     continue
                 table = pq.read_table(path)
@@ -419,9 +422,9 @@ _MIN_GUIDED_BYTES = 1 << 20
 
 
 def _chunks(
-    objects: list[SourceObject], config: ConvertConfig
+    objects: Iterable[SourceObject], config: ConvertConfig
 ) -> Iterator[tuple[SourceObject, ...]]:
-    """Consecutive runs of objects of about ``chunk_bytes`` (at most ``chunk_files``).
+    """Consecutive runs of *objects* (sorted) of about ``chunk_bytes``, at most ``chunk_files``.
 
     With several workers the chunks shrink as the input runs out (*guided* scheduling):
     each chunk's target is what is still unassigned divided by ``workers * 2``, at least
@@ -430,66 +433,87 @@ def _chunks(
     with the last of them (7 equal chunks of the 100k bench corpus: one worker ran four,
     the other three).
 
+    *objects* is consumed as chunks are needed, looking ahead only as far as the target
+    needs: ``workers * 2 * chunk_bytes`` of input still to come means a full-size chunk,
+    and only near the end is the exact remainder known. The chunks are thus the same as
+    over the whole listing — they depend on the input alone, never on timing.
+
     A chunk ends, when it can, where the delivery folder's account or region changes: a
     duplicate delivery stays in its account's and region's folder, so duplicates then fall
     inside one chunk, where the worker drops them, instead of straddling two, where the
     parent must rewrite a staged file. The rows do not depend on chunking either way
     (the first delivery in URL order wins).
     """
-    remaining = sum(o.size for o in objects)
+    stream = iter(objects)
+    ahead: deque[SourceObject] = deque()
+    ahead_bytes = 0
+    share = config.workers * _GUIDED_SHARE
+
+    def fill(until_bytes: int) -> bool:
+        """Look ahead until *until_bytes* (at least one object) are buffered; False when
+        the input ends first."""
+        nonlocal ahead_bytes
+        while not ahead or ahead_bytes < until_bytes:
+            obj = next(stream, None)
+            if obj is None:
+                return False
+            ahead.append(obj)
+            ahead_bytes += obj.size
+        return True
 
     def target() -> int:
-        if config.workers <= 1:
-            return config.chunk_bytes
-        guided = remaining // (config.workers * _GUIDED_SHARE) + 1
+        if config.workers <= 1 or fill(config.chunk_bytes * share):
+            return config.chunk_bytes  # (the guided target would be at least this)
+        guided = ahead_bytes // share + 1  # all that is left is buffered
         return min(config.chunk_bytes, max(_MIN_GUIDED_BYTES, guided))
 
-    current: list[SourceObject] = []
-    size = 0
-    goal = target()
-    for obj in objects:
-        if current and (size >= goal or len(current) >= config.chunk_files):
-            previous = current[-1]
-            folder_changes = (obj.account, obj.region) != (previous.account, previous.region)
-            if (
-                folder_changes
-                or size >= goal * _CHUNK_STRETCH
-                or len(current) >= config.chunk_files
-            ):
-                yield tuple(current)
-                remaining -= size
-                current, size, goal = [], 0, target()
-        current.append(obj)
-        size += obj.size
-    if current:
+    while fill(0):
+        goal = target()
+        current: list[SourceObject] = []
+        size = 0
+        while fill(0):
+            obj = ahead[0]
+            if current and (size >= goal or len(current) >= config.chunk_files):
+                previous = current[-1]
+                folder_changes = (obj.account, obj.region) != (previous.account, previous.region)
+                if (
+                    folder_changes
+                    or size >= goal * _CHUNK_STRETCH
+                    or len(current) >= config.chunk_files
+                ):
+                    break
+            current.append(ahead.popleft())
+            ahead_bytes -= obj.size
+            size += obj.size
         yield tuple(current)
 
 
 def _select(
-    objects: list[SourceObject], config: ConvertConfig, manifest: Manifest, summary: ConvertSummary
-) -> list[SourceObject]:
-    """The objects to ingest; count every other one under its skip reason."""
+    objects: Iterable[SourceObject],
+    config: ConvertConfig,
+    manifest: Manifest,
+    summary: ConvertSummary,
+) -> Iterator[SourceObject]:
+    """The objects to ingest, as they are listed; count every one seen, and every other one
+    under its skip reason."""
     known = manifest.known_versions()
-    chosen: list[SourceObject] = []
     skip_kinds = {
         Kind.DIGEST: SkipReason.DIGEST,
         Kind.INSIGHT: SkipReason.INSIGHT,
         Kind.NOT_A_LOG: SkipReason.NOT_A_LOG,
     }
+    skipped = summary.files_skipped_by_reason
     for obj in objects:
+        summary.files_seen += 1
         reason = skip_kinds.get(obj.kind)
         if reason is None and not in_window(obj, config.since, config.until):
             reason = SkipReason.OUTSIDE_WINDOW
         if reason is None and known.get(obj.url) == (obj.size, obj.version):
             reason = SkipReason.UNCHANGED
         if reason is None:
-            chosen.append(obj)
+            yield obj
         else:
-            summary.files_skipped_by_reason[reason] = (
-                summary.files_skipped_by_reason.get(reason, 0) + 1
-            )
-    summary.files_skipped = sum(summary.files_skipped_by_reason.values())
-    return chosen
+            skipped[reason] = skipped.get(reason, 0) + 1
 
 
 def _commit_chunk(
@@ -562,29 +586,35 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
     started = time.perf_counter()
     summary = ConvertSummary()
     with _worker_pool(config.workers) as pool:  # first: see _worker_pool
-        objects = discover(config.sources, config.s3)
-        summary.files_seen = len(objects)
+        listed = iter_objects(config.sources, config.s3)  # checks the sources, lists lazily
         config.warehouse.mkdir(parents=True, exist_ok=True)
         with open_for_write(config.warehouse) as manifest:
-            chosen = _select(objects, config, manifest, summary)
             staging = f"_staging/{uuid.uuid4().hex}"
-            tasks = [
-                ChunkTask(i, chunk, staging, str(config.warehouse), config.s3, config.write)
-                for i, chunk in enumerate(_chunks(chosen, config))
-            ]
+            chosen = _select(listed, config, manifest, summary)
             ids = CommittedIds(manifest, config.write)
-            progress.start("convert", len(chosen))
+            progress.start("convert", 0)  # the total grows as the listing goes on
             quarantine_files: list[str] = []
-            for result in _results(tasks, pool):
+            tasks = _tasks(chosen, config, staging, progress)
+            for result in _results(tasks, pool, in_flight=2 * config.workers):
                 quarantine_file = _commit_chunk(result, manifest, ids, summary)
                 if quarantine_file:
                     quarantine_files.append(quarantine_file)
                 progress.advance(len(result.outcomes))
             progress.finish()
+            summary.files_skipped = sum(summary.files_skipped_by_reason.values())
             shutil.rmtree(manifest.layout.root / staging, ignore_errors=True)
             _record_quarantine_details(manifest, summary, quarantine_files)
     summary.elapsed_s = time.perf_counter() - started
     return summary
+
+
+def _tasks(
+    chosen: Iterable[SourceObject], config: ConvertConfig, staging: str, progress: ProgressSink
+) -> Iterator[ChunkTask]:
+    """The worker tasks over *chosen*, made as they are needed (see :func:`_results`)."""
+    for index, chunk in enumerate(_chunks(chosen, config)):
+        progress.grow(len(chunk))
+        yield ChunkTask(index, chunk, staging, str(config.warehouse), config.s3, config.write)
 
 
 def _warm() -> None:
@@ -631,12 +661,25 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _results(tasks: list[ChunkTask], pool: ProcessPoolExecutor | None) -> Iterator[ChunkResult]:
-    """Chunk results in chunk order, computed inline or by the worker pool."""
-    if pool is None or len(tasks) <= 1:
-        for task in tasks:
+def _results(
+    tasks: Iterable[ChunkTask], pool: ProcessPoolExecutor | None, in_flight: int
+) -> Iterator[ChunkResult]:
+    """Chunk results in chunk order, computed inline or by the worker pool.
+
+    Tasks are taken from *tasks* only as the pool can use them — at most *in_flight*
+    submitted and not yet handed back — and making a task lists the sources it covers, so
+    the parent lists while the workers work, and holds the listing of those tasks only.
+    """
+    stream = iter(tasks)
+    first = list(itertools.islice(stream, 2))
+    if pool is None or len(first) <= 1:  # one task: not worth waiting for a worker
+        for task in itertools.chain(first, stream):
             yield run_chunk(task)
         return
-    futures: deque[Future[ChunkResult]] = deque(pool.submit(run_chunk, t) for t in tasks)
-    while futures:  # popped: a committed chunk's result (an outcome per object) can go
-        yield futures.popleft().result()
+    futures: deque[Future[ChunkResult]] = deque(pool.submit(run_chunk, t) for t in first)
+    futures.extend(pool.submit(run_chunk, t) for t in itertools.islice(stream, in_flight - 2))
+    while futures:
+        result = futures.popleft().result()
+        for task in itertools.islice(stream, 1):  # keep the workers fed while this commits
+            futures.append(pool.submit(run_chunk, task))
+        yield result  # popped: a committed chunk's result (an outcome per object) can go

@@ -11,6 +11,8 @@ and prunes by that date, so that a window over a year of logs never opens a file
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import os
 import re
 import sys
@@ -134,27 +136,59 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
 
 
 def _local_objects(root: Path) -> Iterator[SourceObject]:
-    """Every file under *root* (or *root* itself). A delivery folder holds many small
-    objects, so each folder is classified once and each file is looked up relative to
-    its open folder (measured on 125k files: 1.35 s → about 0.5 s)."""
+    """Every file under *root* (or *root* itself), in URL order, as the walk finds them.
+
+    The walk is ordered so that its output is sorted without holding the listing: within
+    a folder, a subfolder ``d`` sorts as ``d/`` (every path under it starts so) among the
+    file names, and is walked at that place. A delivery folder holds many small objects,
+    so each folder is classified once and each file is looked up relative to the open
+    folder (measured on 125k files: 1.35 s → about 0.5 s). Links to folders are not
+    followed.
+    """
     if not root.exists():
         raise SourceError(f"source not found: {root}")
     base = root.resolve()  # once: resolving every file costs more than reading small ones
     if base.is_file():
         yield _local_object(str(base), base.name, classify(str(base)), None)
         return
+    yield from _walk_sorted(str(base))
+
+
+def _walk_sorted(folder: str) -> Iterator[SourceObject]:
     # str paths throughout: a Path object per file costs more than reading small files
-    walk = (
-        os.fwalk(base)
-        if hasattr(os, "fwalk")  # POSIX; elsewhere each file is looked up by its full path
-        else ((folder, dirs, names, None) for folder, dirs, names in os.walk(base))
-    )
-    for folder, _, names, folder_fd in walk:
+    try:
+        fd = os.open(folder, os.O_RDONLY) if os.scandir in os.supports_fd else None
+        with os.scandir(folder if fd is None else fd) as listing:
+            entries = sorted(
+                (entry.name + os.sep if kind == "folder" else entry.name, entry.name)
+                for entry in listing
+                if (kind := _entry_kind(entry)) is not None
+            )
+    except OSError as exc:
+        raise SourceError(f"cannot list {folder}: {exc}") from exc
+    try:
         facts = _folder_facts(folder.replace(os.sep, "/") + "/")
         # Joined by hand: os.path.join costs a fifth of listing (measured on 125k files).
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
-        for name in names:
-            yield _local_object(prefix + name, name, _classify(facts, name), folder_fd)
+        for key, name in entries:
+            if key.endswith(os.sep):
+                yield from _walk_sorted(prefix + name)
+            else:
+                yield _local_object(prefix + name, name, _classify(facts, name), fd)
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _entry_kind(entry: os.DirEntry[str]) -> str | None:
+    """``"folder"`` to walk into, ``"file"`` to list, or None for a link to a folder,
+    which is not followed (as ``os.walk`` does: it could loop, or leave the source)."""
+    try:
+        if not entry.is_dir():
+            return "file"
+        return None if entry.is_symlink() else "folder"
+    except OSError:
+        return "file"  # it cannot be looked at: reading it will say why
 
 
 def _local_object(
@@ -185,7 +219,8 @@ def _s3_objects(url: str, options: S3Options) -> Iterator[SourceObject]:
         listing = {path: fs.info(path)} if fs.isfile(path) else fs.find(path, detail=True)
     except (OSError, PermissionError, ValueError) as exc:
         raise SourceError(f"cannot list {url}: {exc}") from exc
-    for key, info in listing.items():
+    for key in sorted(listing):  # in URL order, like the local walk
+        info = listing[key]
         if info.get("type") == "directory":
             continue
         version = str(info.get("ETag") or info.get("etag") or info.get("LastModified") or "")
@@ -201,17 +236,36 @@ def _s3_objects(url: str, options: S3Options) -> Iterator[SourceObject]:
         )
 
 
-def discover(sources: Iterable[str], s3: S3Options) -> list[SourceObject]:
-    """List every object under *sources*, sorted by URL, without duplicates.
+def iter_objects(sources: Iterable[str], s3: S3Options) -> Iterator[SourceObject]:
+    """Every object under *sources*, sorted by URL, without duplicates, found lazily.
 
     The order matters: the first delivery of a duplicated event in this order is the one
     kept, so sorting makes the warehouse independent of listing order and worker count.
+    Local folders are walked as the caller consumes the objects — a run starts working
+    before the listing ends and never holds it whole — while an S3 prefix is listed
+    whole first (s3fs lists it that way). A source that does not exist is reported here,
+    before anything is yielded.
     """
-    found: dict[str, SourceObject] = {}
+    streams: list[Iterator[SourceObject]] = []
     for source in sources:
         objects = (
             _s3_objects(source, s3) if source.startswith("s3://") else _local_objects(Path(source))
         )
-        for obj in objects:
-            found[obj.url] = obj
-    return [found[url] for url in sorted(found)]
+        first = next(objects, None)  # runs the checks now; S3 lists here
+        if first is not None:
+            streams.append(itertools.chain([first], objects))
+    return _merged(streams)
+
+
+def _merged(streams: list[Iterator[SourceObject]]) -> Iterator[SourceObject]:
+    """Sorted streams merged into one, an object listed by two sources only once."""
+    last = None
+    for obj in heapq.merge(*streams, key=lambda o: o.url):
+        if obj.url != last:
+            yield obj
+            last = obj.url
+
+
+def discover(sources: Iterable[str], s3: S3Options) -> list[SourceObject]:
+    """Every object under *sources*, sorted by URL, without duplicates (:func:`iter_objects`)."""
+    return list(iter_objects(sources, s3))

@@ -33,6 +33,9 @@ class CountingSink:
         """Record a stage."""
         self.stages.append((stage, total))
 
+    def grow(self, units: int) -> None:
+        """Nothing to do: the engine knows its totals."""
+
     def advance(self, units: int = 1) -> None:
         """Count units."""
         self.advanced += units

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -68,3 +69,23 @@ def test_several_workers_get_shrinking_chunks_so_that_they_finish_together() -> 
     assert sum(sizes[-4:]) < 16 * MIB
     small_input = _objects([MIB // 4] * 40, [i // 8 for i in range(40)])  # 10 MiB
     assert len(list(convert._chunks(small_input, _config(2, 32 * MIB)))) >= 4
+
+
+def test_chunks_read_the_listing_only_as_far_as_they_need() -> None:
+    """Chunks come while the listing goes on (the parent lists as workers work), looking
+    ahead ``workers * 2 * chunk_bytes`` at most, and are those of the whole listing."""
+    objects = _objects([MIB] * 1000, [i // 8 for i in range(1000)])
+    config = _config(2, 8 * MIB)
+    taken = 0
+
+    def listing() -> Iterator[SourceObject]:
+        nonlocal taken
+        for obj in objects:
+            taken += 1
+            yield obj
+
+    lazily = convert._chunks(listing(), config)
+    first = next(lazily)
+    assert len(first) == 8
+    assert taken <= 2 * 2 * 8 + 1
+    assert [first, *lazily] == list(convert._chunks(objects, config))

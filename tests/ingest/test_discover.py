@@ -6,9 +6,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policygen_batch.errors import SourceError
-from policygen_batch.ingest.discover import Kind, S3Options, classify, discover, in_window
+from policygen_batch.ingest.discover import (
+    Kind,
+    S3Options,
+    classify,
+    discover,
+    in_window,
+    iter_objects,
+)
 
 
 @pytest.mark.parametrize(
@@ -64,3 +73,50 @@ def test_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     """A source that does not exist names itself."""
     with pytest.raises(SourceError, match="nope"):
         discover([str(tmp_path / "nope")], S3Options())
+
+
+_NAMES = st.sampled_from(["a", "a-b", "a.b", "a0", "b", "ab", "a b", "é", "Z", "_x", "a~"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tree=st.lists(
+        st.tuples(st.lists(_NAMES, min_size=0, max_size=3), _NAMES), min_size=1, max_size=25
+    )
+)
+def test_the_walk_yields_urls_in_sorted_order(
+    tmp_path_factory: pytest.TempPathFactory, tree: list[tuple[list[str], str]]
+) -> None:
+    """Files and folders whose names sort around each other's ``/`` ("a" folder, "a-b"
+    file, "a.b" folder…): the lazy walk gives exactly the sorted list of every file."""
+    root = tmp_path_factory.mktemp("t")
+    files: set[Path] = set()
+    folders: set[Path] = set()
+    for parts, name in tree:
+        folder = root.joinpath(*parts)
+        path = folder / name
+        if path in folders or any(p in files for p in (folder, *folder.parents)):
+            continue  # a name already taken by the other kind
+        folder.mkdir(parents=True, exist_ok=True)
+        folders.update([folder, *folder.parents])
+        path.write_bytes(b"{}")
+        files.add(path)
+    urls = [o.url for o in iter_objects([str(root)], S3Options())]
+    assert urls == sorted(str(p.resolve()) for p in files)
+
+
+def test_sources_are_merged_in_order_and_an_overlap_is_listed_once(tmp_path: Path) -> None:
+    for name in ("a/1.json", "a/2.json", "b/1.json", "c/1.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"{}")
+    (tmp_path / "linked").symlink_to(tmp_path / "a")  # a link to a folder is not followed
+    sources = [str(tmp_path / "c"), str(tmp_path), str(tmp_path / "a")]
+    urls = [o.url for o in iter_objects(sources, S3Options())]
+    expected = ["a/1.json", "a/2.json", "b/1.json", "c/1.json"]
+    assert urls == [str((tmp_path / n).resolve()) for n in expected]
+
+
+def test_a_missing_source_is_reported_before_anything_is_listed(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_bytes(b"{}")
+    with pytest.raises(SourceError, match="source not found"):
+        iter_objects([str(tmp_path), str(tmp_path / "nope")], S3Options())
