@@ -327,3 +327,24 @@ def test_a_chunk_spanning_more_dates_than_open_files_commits_several_files_a_dat
     assert (second.rows_written, second.duplicates_dropped) == (2, 2)
     ids = api.query(wh, "SELECT event_id FROM events ORDER BY event_id")[s.EVENT_ID].to_list()
     assert ids == [f"e{i}" for i in range(8)]
+
+
+def test_the_progress_bar_total_grows_with_the_listing(tmp_path: Path) -> None:
+    """convert learns its total as it lists: the bar ends with every chosen object both
+    counted in its total and advanced."""
+    import io
+
+    from rich.console import Console
+
+    from policygen_batch.cli.render import RichProgress
+
+    src = tmp_path / "src"
+    counts = _corpus(src)
+    console = Console(file=io.StringIO(), force_terminal=True)
+    with RichProgress(console) as progress:
+        summary = api.convert(
+            ConvertConfig(sources=(str(src),), warehouse=tmp_path / "wh", workers=1), progress
+        )
+        (task,) = progress._progress.tasks
+    assert summary.records_read == counts["records"]
+    assert task.total == task.completed == summary.files_ingested == 3
