@@ -181,8 +181,9 @@ def _read_local(path: str) -> bytes:
         os.close(fd)
 
 
-#: Kept records buffered across objects before one Arrow conversion (see build_rows).
-_BATCH_RECORDS = 8192
+#: Kept records buffered across objects before one Arrow conversion (see build_rows): the
+#: decoded records and their Arrow batch are a worker's largest transient (see WriteOptions).
+_BATCH_RECORDS = 4096
 
 
 @contextmanager
