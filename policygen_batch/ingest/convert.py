@@ -90,6 +90,7 @@ class ChunkResult:
     outcomes: list[SourceOutcome]
     event_files: list[tuple[str, str]]  # (event date, staged path relative to the root)
     quarantine_file: str | None
+    key_hashes: dict[str, pl.Series]  # event date → its rows' key hashes, in file order
 
 
 @dataclass
@@ -212,7 +213,16 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
     spend most of its time on fixed per-call costs."""
     root = Path(task.root)
     staging = root / task.staging
-    writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events)
+    key_hashes: dict[str, list[pl.Series]] = {}
+
+    def observe(day: str, table: pa.Table) -> None:
+        """Hash the keys of rows as they are written: the parent then reads a staged file
+        only when one of its hashes is already known (a possible duplicate)."""
+        keys = pl.LazyFrame(table.select([s.EVENT_ID, s.ACCOUNT_ID]))
+        hashes = CommittedIds.keys_of(keys, day).collect()
+        key_hashes.setdefault(day, []).append(hashes[CommittedIds.HASH])
+
+    writer = PartitionedWriter(staging, f"chunk-{task.index:06d}", task.write, to_events, observe)
     seen: set[str] = set()
     quarantine: list[tuple[str, int | None, str, str | None]] = []
     fs_cache: dict[str, Any] = {}
@@ -273,6 +283,7 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
         outcomes,
         [(day, str(path.relative_to(root))) for day, path in staged],
         quarantine_file,
+        {day: pl.concat(parts) for day, parts in key_hashes.items()},
     )
 
 
@@ -319,14 +330,25 @@ class CommittedIds:
     """
 
     _DAY = "_day"
-    _HASH = "_key_hash"
+    HASH = "_key_hash"
     _KEYS = (_DAY, s.EVENT_ID, s.ACCOUNT_ID)
+
+    @classmethod
+    def keys_of(cls, events: pl.LazyFrame, day: str) -> pl.LazyFrame:
+        """The keys of *events* (rows all of date *day*) and their hashes: the one
+        definition of a row's key hash, used by workers as they write and by the parent
+        reading committed files."""
+        return events.select(
+            pl.lit(day).alias(cls._DAY),
+            pl.col(s.EVENT_ID),
+            pl.col(s.ACCOUNT_ID).fill_null(""),
+        ).with_columns(pl.struct(*cls._KEYS).hash(0).alias(cls.HASH))
 
     def __init__(self, manifest: Manifest, write: WriteOptions) -> None:
         self._manifest = manifest
         self._write = write
         self._loaded: set[str] = set()
-        self._known = pl.Series(self._HASH, dtype=pl.UInt64)  # appended to, chunk by chunk
+        self._known = pl.Series(self.HASH, dtype=pl.UInt64)  # appended to, chunk by chunk
 
     def _files_of(self, days: set[str]) -> dict[Path, str]:
         """The committed events files of *days* (file → its date), as the log has them now."""
@@ -346,16 +368,12 @@ class CommittedIds:
         order; with *only_ids*, only the rows of those event ids (filtered while scanning).
         Each file's date is a literal: a file-path column would cost a string per row."""
         frame = pl.concat(
-            pl.scan_parquet(path, hive_partitioning=False).select(
-                pl.lit(day).alias(self._DAY),
-                pl.col(s.EVENT_ID),
-                pl.col(s.ACCOUNT_ID).fill_null(""),
-            )
+            self.keys_of(pl.scan_parquet(path, hive_partitioning=False), day)
             for path, day in day_of.items()
         )
         if only_ids is not None:
             frame = frame.filter(pl.col(s.EVENT_ID).is_in(only_ids.implode()))
-        return frame.with_columns(pl.struct(*self._KEYS).hash(0).alias(self._HASH)).collect()
+        return frame.collect()
 
     def _load(self, days: set[str]) -> None:
         """Add the key hashes of *days* (those not loaded yet)."""
@@ -363,7 +381,7 @@ class CommittedIds:
             return
         day_of = self._files_of(days - self._loaded)
         if day_of:
-            self._known.append(self._read_keys(day_of)[self._HASH])
+            self._known.append(self._read_keys(day_of)[self.HASH])
         self._loaded |= days
 
     def _committed(self, candidates: pl.DataFrame) -> pl.DataFrame:
@@ -372,41 +390,64 @@ class CommittedIds:
         committed = self._read_keys(files, only_ids=candidates[s.EVENT_ID].unique())
         return candidates.join(committed, on=list(self._KEYS), how="semi")
 
-    def drop_committed(self, staged: list[tuple[str, Path]]) -> dict[str, int]:
+    def drop_committed(
+        self, staged: list[tuple[str, Path]], key_hashes: dict[str, pl.Series]
+    ) -> dict[str, int]:
         """Remove already-committed rows from the staged files ``(event date, file)``,
-        rewriting only those that have any; record their keys; return duplicates per
-        source key."""
-        if not staged:
+        whose rows' key hashes are *key_hashes* (per date, in file order); record their
+        keys; return duplicates per source key. A date's files are read only when one of
+        its hashes is already known, and rewritten only when a row really is committed."""
+        self._load(set(key_hashes))
+        days = sorted(key_hashes)
+        if not days:
             return {}
-        self._load({day for day, _ in staged})
-        new = self._read_keys({p: d for d, p in staged})
+        # One lookup for the whole chunk: each lookup hashes every known key again.
+        every = pl.concat([key_hashes[day] for day in days])
+        candidate = every.is_in(self._known.implode())
         dups: dict[str, int] = {}
-        candidates = new.filter(pl.col(self._HASH).is_in(self._known.implode()))
-        duplicate = self._committed(candidates) if candidates.height else candidates
-        if duplicate.height:
-            keys = list(self._KEYS)
-            flagged = new.join(
-                duplicate.select(keys).with_columns(pl.lit(True).alias("_dup")),
-                on=keys,
-                how="left",
-                maintain_order="left",
-            )
-            is_dup = flagged["_dup"].is_not_null()
-            start = 0
-            for _, path in staged:  # the rows came file after file
-                rows = pq.read_metadata(path).num_rows
-                mask = is_dup.slice(start, rows)
-                start += rows
-                if not mask.any():
-                    continue
-                table = pq.read_table(path)
-                sources = pl.Series(table.column(s.SOURCE_KEY).to_pylist()).filter(mask)
-                for key, n in sources.value_counts().iter_rows():
-                    dups[str(key)] = dups.get(str(key), 0) + int(n)
-                write_events(path, table.filter(pc.invert(mask.to_arrow())), self._write)
-            new = new.filter(~is_dup)
-        self._known.append(new[self._HASH])
+        kept: list[pl.Series] = []
+        start = 0
+        for day in days:
+            hashes = key_hashes[day]
+            if candidate.slice(start, len(hashes)).any():
+                files = [path for d, path in staged if d == day]
+                kept.append(self._drop_from(files, day, dups))
+            else:
+                kept.append(hashes)
+            start += len(hashes)
+        for hashes in kept:
+            self._known.append(hashes)
         return dups
+
+    def _drop_from(self, files: list[Path], day: str, dups: dict[str, int]) -> pl.Series:
+        """Drop the committed rows of *files* (all of *day*, in order), counting them in
+        *dups*; return the key hashes of the rows that stay."""
+        new = self._read_keys(dict.fromkeys(files, day))
+        candidates = new.filter(pl.col(self.HASH).is_in(self._known.implode()))
+        duplicate = self._committed(candidates) if candidates.height else candidates
+        if not duplicate.height:
+            return new[self.HASH]
+        keys = list(self._KEYS)
+        flagged = new.join(
+            duplicate.select(keys).with_columns(pl.lit(True).alias("_dup")),
+            on=keys,
+            how="left",
+            maintain_order="left",
+        )
+        is_dup = flagged["_dup"].is_not_null()
+        start = 0
+        for path in files:  # the rows came file after file
+            rows = pq.read_metadata(path).num_rows
+            mask = is_dup.slice(start, rows)
+            start += rows
+            if not mask.any():
+                continue
+            table = pq.read_table(path)
+            sources = pl.Series(table.column(s.SOURCE_KEY).to_pylist()).filter(mask)
+            for key, n in sources.value_counts().iter_rows():
+                dups[str(key)] = dups.get(str(key), 0) + int(n)
+            write_events(path, table.filter(pc.invert(mask.to_arrow())), self._write)
+        return new.filter(~is_dup)[self.HASH]
 
 
 #: A chunk that reached its size target may grow up to this factor to end where the
@@ -524,7 +565,7 @@ def _commit_chunk(
     root = manifest.layout.root
     seq = manifest.next_seq()
     quarantine_final = None
-    dups = ids.drop_committed([(day, root / p) for day, p in result.event_files])
+    dups = ids.drop_committed([(day, root / p) for day, p in result.event_files], result.key_hashes)
     files: list[StagedFile] = []
     per_day = Counter(day for day, _ in result.event_files)
     numbered: dict[str, int] = {}

@@ -97,13 +97,17 @@ class PartitionedWriter:
     backfill — or cycling through them folder by folder), and memory stays bounded.
 
     *finish* turns buffered rows into rows of the events file schema at flush time, so
-    batch-level work (principal resolution) runs on whole row groups.
+    batch-level work (principal resolution) runs on whole row groups; *observe*, when
+    given, sees each finished row group with its date before it is written (so a date's
+    row groups, in the order observed, are its files' rows in the order ``close`` lists
+    them).
     """
 
     directory: Path
     stem: str
     options: WriteOptions
     finish: Callable[[pa.Table], pa.Table]
+    observe: Callable[[str, pa.Table], None] | None = None
     _buffers: dict[str, list[pa.Table]] = field(default_factory=dict)
     _buffered: dict[str, int] = field(default_factory=dict)
     _open: dict[str, pq.ParquetWriter] = field(default_factory=dict)  # least recent first
@@ -152,6 +156,8 @@ class PartitionedWriter:
         if not parts:
             return
         table = self.finish(pa.concat_tables(parts))
+        if self.observe is not None:
+            self.observe(day, table)
         self._writer_for(day).write_table(table)
         self.rows_by_date[day] = self.rows_by_date.get(day, 0) + table.num_rows
 

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policygen_batch import api
 from policygen_batch import schema as s
@@ -16,6 +20,12 @@ from policygen_batch.warehouse.parquet import WriteOptions, write_events
 from tests.factories import ACCOUNT, delivery_key, record, write_archive
 
 DAY = "2024-05-01"
+
+
+def _hashes(path: Path) -> dict[str, pl.Series]:
+    """The key hashes a worker reports with a staged file of DAY."""
+    keys = pl.LazyFrame(pq.read_table(path).select([s.EVENT_ID, s.ACCOUNT_ID]))
+    return {DAY: CommittedIds.keys_of(keys, DAY).collect()[CommittedIds.HASH]}
 
 
 def _staged(path: Path, event_ids: list[str]) -> Path:
@@ -51,7 +61,8 @@ def test_a_committed_key_is_dropped_and_counted(tmp_path: Path) -> None:
     wh = _warehouse(tmp_path)
     staged = _staged(tmp_path / "stage" / "x.parquet", ["old-1", "new-1"])
     with open_for_write(wh) as manifest:
-        dups = CommittedIds(manifest, WriteOptions()).drop_committed([(DAY, staged)])
+        ids = CommittedIds(manifest, WriteOptions())
+        dups = ids.drop_committed([(DAY, staged)], _hashes(staged))
     assert dups == {"src/old-1": 1}
     assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1"]
 
@@ -63,9 +74,36 @@ def test_a_hash_match_without_the_exact_key_keeps_the_row(tmp_path: Path) -> Non
     staged = _staged(tmp_path / "stage" / "x.parquet", ["new-1", "new-2"])
     with open_for_write(wh) as manifest:
         ids = CommittedIds(manifest, WriteOptions())
-        planted = ids._read_keys({staged: DAY})[ids._HASH]  # the staged rows' own hashes
+        planted = _hashes(staged)  # the staged rows' own hashes
         ids._load({DAY})
-        ids._known.append(planted)
-        dups = ids.drop_committed([(DAY, staged)])
+        ids._known.append(planted[DAY])
+        dups = ids.drop_committed([(DAY, staged)], planted)
     assert dups == {}
     assert pl.read_parquet(staged)[s.EVENT_ID].to_list() == ["new-1", "new-2"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.text(min_size=1, max_size=40), st.none() | st.text(max_size=14)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_a_worker_hashes_keys_as_the_parent_reads_them_from_files(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str | None]]
+) -> None:
+    """Workers hash rows in memory as they write; the parent hashes committed files it
+    reads. Were the two to differ, no duplicate across chunks would ever be found."""
+    folder = tmp_path_factory.mktemp("h")
+    table = pa.table(
+        {s.EVENT_ID: [r[0] for r in rows], s.ACCOUNT_ID: [r[1] for r in rows]},
+        schema=pa.schema(
+            [s.EVENTS_FILE_SCHEMA.field(s.EVENT_ID), s.EVENTS_FILE_SCHEMA.field(s.ACCOUNT_ID)]
+        ),
+    )
+    in_memory = CommittedIds.keys_of(pl.LazyFrame(table), DAY).collect()[CommittedIds.HASH]
+    pq.write_table(table, folder / "f.parquet")
+    with open_for_write(folder / "wh") as manifest:
+        from_file = CommittedIds(manifest, WriteOptions())._read_keys({folder / "f.parquet": DAY})
+    assert from_file[CommittedIds.HASH].to_list() == in_memory.to_list()
