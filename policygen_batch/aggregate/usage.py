@@ -274,7 +274,12 @@ def partial_shapes(*partitions: pl.LazyFrame) -> EventShapes:
         irregular.append(rows.filter(odd).drop(_ROW).collect())
     if not regular:
         return empty_shapes()
-    return EventShapes(_group_shapes(pl.concat(regular)).collect(), tuple(irregular))
+    # The streaming engine, asked for by name: left to choose ("auto"), polars ran this
+    # query in memory now and then, and a 1M-event generate peaked at 1.9 GB instead of
+    # 0.7 (2 runs in 18 on a loaded machine; every run, 1.7-6.5 GB, with the in-memory
+    # engine forced).
+    grouped = _group_shapes(pl.concat(regular)).collect(engine="streaming")
+    return EventShapes(grouped, tuple(irregular))
 
 
 def _mapping_input(events: pl.LazyFrame) -> pl.LazyFrame:
