@@ -30,7 +30,7 @@ from policygen_batch import schema as s
 from policygen_batch.aggregate.usage import UsageFilter, UsageTables
 from policygen_batch.catalog.model import Catalog
 from policygen_batch.config import GenerateConfig
-from policygen_batch.engine.contract import Engine, UsageJob, plan_partitions
+from policygen_batch.engine.contract import Engine, UsageJob
 from policygen_batch.progress import NullProgress, ProgressSink
 from policygen_batch.report.model import (
     IndexSection,
@@ -53,12 +53,6 @@ from policygen_batch.report.render import (
 from policygen_batch.report.validation import ValidationHelper, validate_documents
 
 FORMAT_VERSION = 1
-
-#: Below this much selected Parquet the validation helper is not started: aggregation
-#: ends before the helper could be ready (it needs ~0.4 s of CPU to start), and it would
-#: delay validation instead of sharing it. The 100k-event corpus holds ~20 MB and went
-#: from 1.9 s to 3.4 s with a helper; the 1M corpus (206 MB) gains ~0.4 s.
-MIN_HELPER_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +114,7 @@ def generate(
     # A helper that validates half of the documents starts now, while usage is aggregated.
     with contextlib.ExitStack() as stack:
         helper = None
-        selected = sum(f.stat().st_size for p in plan_partitions(job) for f in p.files)
-        if config.workers > 1 and selected >= MIN_HELPER_BYTES:
+        if config.workers > 1:
             helper = stack.enter_context(ValidationHelper(Path(catalog.source)))
         tables = engine.aggregate(job, catalog, sink)
         known = [p for contributor in contributors for p in contributor.principals()]
