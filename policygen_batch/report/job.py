@@ -15,7 +15,6 @@ else are a pure function of the warehouse, the options and the catalog.
 
 from __future__ import annotations
 
-import contextlib
 import platform
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,7 +49,7 @@ from policygen_batch.report.render import (
     index_markdown,
     principal_markdown,
 )
-from policygen_batch.report.validation import ValidationHelper, validate_documents
+from policygen_batch.report.validation import validate_documents
 
 FORMAT_VERSION = 1
 
@@ -111,14 +110,9 @@ def generate(
         usage_filter=usage_filter(config),
         catalog_dir=Path(catalog.source),  # where workers load the very same catalog from
     )
-    # A helper that validates half of the documents starts now, while usage is aggregated.
-    with contextlib.ExitStack() as stack:
-        helper = None
-        if config.workers > 1:
-            helper = stack.enter_context(ValidationHelper(Path(catalog.source)))
-        tables = engine.aggregate(job, catalog, sink)
-        known = [p for contributor in contributors for p in contributor.principals()]
-        tree = stack.enter_context(OutputTree(config.out))
+    tables = engine.aggregate(job, catalog, sink)
+    known = [p for contributor in contributors for p in contributor.principals()]
+    with OutputTree(config.out) as tree:
         reports = build_reports(
             tables,
             config,
@@ -127,7 +121,6 @@ def generate(
             progress=sink,
             known=known,
             synthesized=lambda done: write_policies(tree, done),
-            helper=helper,
         )
         for report in reports:
             for contributor in contributors:
@@ -204,15 +197,13 @@ def build_reports(
     progress: ProgressSink | None = None,
     known: Sequence[tuple[str, str, str | None]] = (),
     synthesized: Callable[[Sequence[PrincipalReport]], None] | None = None,
-    helper: ValidationHelper | None = None,
 ) -> list[PrincipalReport]:
     """One report per principal seen (or *known* without activity), policies validated.
 
     A *known* principal is filtered like events are (``--account``, ``--principal``), so
     that a filtered run does not list the whole organization's idle principals.
     *synthesized* is called with the reports once their policies are made, before they
-    are validated (``generate`` writes the policy files then); *helper* validates half of
-    the documents.
+    are validated (``generate`` writes the policy files then).
     """
     sink = progress if progress is not None else NullProgress()
     seen = {
@@ -259,7 +250,7 @@ def build_reports(
         synthesized(reports)
     files = [f for r in reports for f in r.policies]
     sink.start("validate", len(files))
-    found = validate_documents([f.document for f in files], catalog, config.workers, helper=helper)
+    found = validate_documents([f.document for f in files], catalog, config.workers)
     sink.advance(len(files))
     sink.finish()
     by_file = {id(f): findings for f, findings in zip(files, found, strict=True)}

@@ -9,12 +9,8 @@ function of the document and the catalog, so the result is the same either way.
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing
 from collections.abc import Sequence
-from multiprocessing.connection import Connection
 from pathlib import Path
-from types import TracebackType
 
 from policygen_batch.catalog.model import Catalog
 from policygen_batch.engine.local import deal, pool_map
@@ -33,14 +29,8 @@ def validate_documents(
     catalog: Catalog,
     workers: int = 1,
     min_parallel: int = MIN_PARALLEL,
-    helper: ValidationHelper | None = None,
 ) -> list[tuple[Json, ...]]:
-    """The findings (``Finding.to_dict()`` values, sorted) of each identity-policy document.
-
-    With a *helper* (started earlier, ready by now) it takes half of the documents.
-    """
-    if helper is not None and len(documents) >= 2:
-        return helper.validate(documents, catalog)
+    """The findings (``Finding.to_dict()`` values, sorted) of each identity-policy document."""
     if workers <= 1 or len(documents) < max(min_parallel, 2):
         from policygen_batch.validate import catalog_view
 
@@ -65,69 +55,3 @@ def _validate_chunk(task: tuple[Path, Sequence[Json]]) -> list[tuple[Json, ...]]
 
     catalog_dir, documents = task
     return _validate(documents, catalog_view(load_catalog(catalog_dir)))
-
-
-class ValidationHelper:
-    """A second process that validates half of the documents, started long before them.
-
-    The pool above pays its start-up (an interpreter, the imports, the catalog: ~0.7 s)
-    when validation begins, which is why it only pays for thousands of documents. Started
-    when ``generate`` starts, the helper loads the catalog while usage is aggregated and is
-    ready when the documents are: the 1,059 of the 1M-event corpus then validate in about
-    half the time. Spawned, not forked: the parent may already run polars' thread pool.
-    """
-
-    def __init__(self, catalog_dir: Path) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, theirs = context.Pipe()
-        self._process = context.Process(
-            target=_serve, args=(theirs, catalog_dir), name="policygen-validate", daemon=True
-        )
-        self._process.start()
-        theirs.close()
-
-    def validate(self, documents: Sequence[Json], catalog: Catalog) -> list[tuple[Json, ...]]:
-        """Findings of *documents*: the second half in the helper, meanwhile the first here."""
-        from policygen_batch.validate import catalog_view
-
-        half = len(documents) // 2
-        try:
-            self._conn.send(list(documents[half:]))
-            mine = _validate(documents[:half], catalog_view(catalog))
-            ok, theirs = self._conn.recv()
-        except (EOFError, OSError) as exc:
-            raise RuntimeError("the validation helper process died") from exc
-        if not ok:
-            raise RuntimeError(f"the validation helper failed: {theirs}")
-        return [*mine, *theirs]
-
-    def close(self) -> None:
-        """Let the helper end (or end it, if it does not within a few seconds)."""
-        with contextlib.suppress(OSError):  # already gone
-            self._conn.send(None)
-        self._conn.close()
-        self._process.join(timeout=5)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
-
-    def __enter__(self) -> ValidationHelper:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-def _serve(conn: Connection, catalog_dir: Path) -> None:
-    """Helper side: load the catalog now, then validate each list of documents received."""
-    from policygen_batch.catalog.loader import load_catalog
-    from policygen_batch.validate import catalog_view
-
-    view = catalog_view(load_catalog(catalog_dir))
-    while (documents := conn.recv()) is not None:
-        try:
-            conn.send((True, _validate(documents, view)))
-        except Exception as exc:  # sent to the parent, which raises it
-            conn.send((False, repr(exc)))
