@@ -182,7 +182,7 @@ class PartitionedWriter:
         for writer in self._open.values():
             writer.close()
         self._open.clear()
-        return sorted(self._files)
+        return sorted(self._files, key=lambda file: file[0])  # stable: opening order kept
 
 
 def _rows(table: pa.Table, order: pa.Array | None, start: int, length: int) -> pa.Table:
