@@ -156,6 +156,7 @@ def _local_objects(root: Path) -> Iterator[SourceObject]:
 
 def _walk_sorted(folder: str) -> Iterator[SourceObject]:
     # str paths throughout: a Path object per file costs more than reading small files
+    fd = None
     try:
         fd = os.open(folder, os.O_RDONLY) if os.scandir in os.supports_fd else None
         with os.scandir(folder if fd is None else fd) as listing:
@@ -165,6 +166,8 @@ def _walk_sorted(folder: str) -> Iterator[SourceObject]:
                 if (kind := _entry_kind(entry)) is not None
             )
     except OSError as exc:
+        if fd is not None:
+            os.close(fd)
         raise SourceError(f"cannot list {folder}: {exc}") from exc
     try:
         facts = _folder_facts(folder.replace(os.sep, "/") + "/")

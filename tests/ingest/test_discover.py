@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -120,3 +121,25 @@ def test_a_missing_source_is_reported_before_anything_is_listed(tmp_path: Path) 
     (tmp_path / "x.json").write_bytes(b"{}")
     with pytest.raises(SourceError, match="source not found"):
         iter_objects([str(tmp_path), str(tmp_path / "nope")], S3Options())
+
+
+def test_a_folder_that_cannot_be_listed_is_a_clear_error_and_leaks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A permission error (which root never gets, hence the stand-in) names the folder,
+    and the folder opened for it is closed again."""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "x.json").write_bytes(b"{}")
+    scandir = os.scandir
+
+    def refuse(path: object) -> object:
+        if isinstance(path, int) and Path(f"/proc/self/fd/{path}").readlink().name == "locked":
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)  # type: ignore[arg-type]  # an fd or a path, as os.scandir takes
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    monkeypatch.setattr(os, "supports_fd", os.supports_fd | {refuse})  # listed by its fd
+    open_before = sum(1 for _ in Path("/proc/self/fd").iterdir())
+    with pytest.raises(SourceError, match=r"cannot list .*locked: .*Permission denied"):
+        discover([str(tmp_path)], S3Options())
+    assert sum(1 for _ in Path("/proc/self/fd").iterdir()) == open_before
