@@ -13,7 +13,7 @@ from pathlib import Path
 
 from policygen_batch.errors import UsageError
 from policygen_batch.ingest.discover import S3Options
-from policygen_batch.warehouse.parquet import WriteOptions
+from policygen_batch.warehouse.options import WriteOptions
 
 
 def default_workers() -> int:

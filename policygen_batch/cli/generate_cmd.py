@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from policygen_batch import api
 from policygen_batch.cli.convert_cmd import (
     AnonymousOpt,
     ChunkFilesOpt,
@@ -25,6 +24,7 @@ from policygen_batch.cli.convert_cmd import (
     WorkersOpt,
     build_config,
     report,
+    start_workers,
 )
 from policygen_batch.cli.render import RichProgress, parse_day
 from policygen_batch.config import DEFAULT_CHUNK_MB, GenerateConfig, default_workers
@@ -199,6 +199,8 @@ def register(app: typer.Typer) -> None:
             authz,
             org_accounts,
         )
+        from policygen_batch import api  # imported here: see convert_cmd.start_workers
+
         with RichProgress(console, enabled=not quiet) as progress:
             result = api.generate(config, progress)
         show(result, out, console)
@@ -258,6 +260,9 @@ def register(app: typer.Typer) -> None:
             authz,
             org_accounts,
         )
+        start_workers(convert_config)
+        from policygen_batch import api  # polars and Arrow: after the fork server started
+
         with RichProgress(console, enabled=not quiet) as progress:
             result = api.run(convert_config, generate_config, progress)
         report(result.convert, summary_json, False, console)

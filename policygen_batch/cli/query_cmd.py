@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from policygen_batch import api
 from policygen_batch.cli.render import format_frame
 
 
@@ -34,4 +33,6 @@ def register(app: typer.Typer) -> None:
         ] = OutputFormat.TABLE,
     ) -> None:
         """Run SQL (polars dialect) over the warehouse; print a table, JSON rows or CSV."""
+        from policygen_batch import api  # imported here: the CLI starts without polars
+
         typer.echo(format_frame(api.query(warehouse, sql), fmt.value))

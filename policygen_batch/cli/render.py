@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import orjson
-import polars as pl
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from policygen_batch.errors import UsageError
+
+if TYPE_CHECKING:  # polars is imported where a frame is rendered: the CLI starts light
+    import polars as pl
 
 
 class RichProgress:
@@ -76,6 +79,8 @@ def _jsonable(frame: pl.DataFrame) -> list[dict[str, object]]:
 
 def format_frame(frame: pl.DataFrame, fmt: str) -> str:
     """Render a result frame as ``table``, ``json`` (array of row objects) or ``csv``."""
+    import polars as pl
+
     if fmt == "json":
         return orjson.dumps(_jsonable(frame), option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":

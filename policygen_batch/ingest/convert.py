@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import gc
 import itertools
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import shutil
 import time
@@ -25,7 +23,6 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +41,7 @@ from policygen_batch.ingest.reader import (
     split_object,
     to_events,
 )
+from policygen_batch.ingest.workers import start_fork_server, worker_context
 from policygen_batch.progress import NullProgress, ProgressSink
 from policygen_batch.warehouse.manifest import (
     Manifest,
@@ -52,9 +50,9 @@ from policygen_batch.warehouse.manifest import (
     StagedFile,
     open_for_write,
 )
+from policygen_batch.warehouse.options import WriteOptions
 from policygen_batch.warehouse.parquet import (
     PartitionedWriter,
-    WriteOptions,
     write_events,
     write_quarantine,
 )
@@ -667,22 +665,13 @@ def _warm() -> None:
 def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     """The worker processes of a run (None with one worker: chunks then run inline).
 
-    Started first, so that their start overlaps the listing of sources. Where the
-    platform has it, workers are forked from a *fork server* that has imported this
-    module and done nothing else: each worker then starts at once instead of importing
-    polars and Arrow again (half a second per worker when spawned, measured), and it is
-    safe, unlike forking this process — which may have run polars' thread pool (a library
-    caller's process) and would hand the child a pool without threads. Elsewhere workers
-    are spawned.
+    Started first, so that their start overlaps the listing of sources (see
+    :mod:`policygen_batch.ingest.workers` for where they come from).
     """
     if workers <= 1:
         yield None
         return
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context: BaseContext = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-    else:
-        context = multiprocessing.get_context("spawn")
+    context = worker_context()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=context,
@@ -691,10 +680,10 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     )
     try:
         if context.get_start_method() == "forkserver":
-            # The server imports this module while the parent lists the sources, and the
-            # workers are forked from it at the first submits, at once. Submitting now
-            # would make the parent wait for that import (a quarter of a second, measured).
-            multiprocessing.forkserver.ensure_running()
+            # The server imports the converter while the parent lists the sources, and
+            # the workers are forked from it at the first submits, at once. Submitting
+            # now would make the parent wait for that import (a quarter of a second).
+            start_fork_server()
         else:
             for _ in range(workers):
                 pool.submit(_warm)  # a worker is spawned per submitted task, up to *workers*

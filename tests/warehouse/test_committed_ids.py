@@ -16,7 +16,8 @@ from policygen_batch import schema as s
 from policygen_batch.config import ConvertConfig
 from policygen_batch.ingest.convert import CommittedIds
 from policygen_batch.warehouse.manifest import open_for_write
-from policygen_batch.warehouse.parquet import WriteOptions, write_events
+from policygen_batch.warehouse.options import WriteOptions
+from policygen_batch.warehouse.parquet import write_events
 from tests.factories import ACCOUNT, delivery_key, record, write_archive
 
 DAY = "2024-05-01"

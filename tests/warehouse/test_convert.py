@@ -283,7 +283,8 @@ def test_writer_memory_is_bounded_across_many_dates(tmp_path: Path) -> None:
     """A chunk spanning many days flushes early: never more than the budget is buffered,
     and every row still lands in its date's file."""
     from policygen_batch.ingest.reader import parse_object, to_events
-    from policygen_batch.warehouse.parquet import PartitionedWriter, WriteOptions
+    from policygen_batch.warehouse.options import WriteOptions
+    from policygen_batch.warehouse.parquet import PartitionedWriter
     from tests.factories import archive_bytes
 
     recs = [record(time=f"2024-05-{day:02d}T10:00:00Z") for day in range(1, 29) for _ in range(5)]
@@ -304,7 +305,7 @@ def test_a_chunk_spanning_more_dates_than_open_files_commits_several_files_a_dat
     """With one open file at a time and dates alternating, a date's rows are split over
     several files of one commit (numbered in writing order); a later run still finds a
     duplicate delivery among them, and nothing is lost or doubled."""
-    from policygen_batch.warehouse.parquet import WriteOptions
+    from policygen_batch.warehouse.options import WriteOptions
 
     src, wh = tmp_path / "src", tmp_path / "wh"
     days = ["2024-05-01", "2024-05-02"] * 3

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policygen_batch import schema as s
-from policygen_batch.warehouse.parquet import PartitionedWriter, WriteOptions
+from policygen_batch.warehouse.options import WriteOptions
+from policygen_batch.warehouse.parquet import PartitionedWriter
 
 START = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
