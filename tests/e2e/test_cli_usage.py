@@ -51,3 +51,15 @@ def test_module_entry_point_and_help() -> None:
     assert done.returncode == 0
     for command in ("convert", "query", "catalog", "validate"):
         assert command in done.stdout
+
+
+def test_the_cli_parses_its_options_before_importing_polars() -> None:
+    """convert starts its workers' fork server before this process imports polars and
+    Arrow (so that both imports overlap): nothing the command line loads to parse its
+    options may import them."""
+    probe = (
+        "import sys; from policygen_batch.cli.app import build_app; build_app(); "
+        "print(sorted(m for m in ('polars', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
