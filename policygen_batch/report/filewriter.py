@@ -45,7 +45,10 @@ def serve(root: Path, stream: BinaryIO) -> int:
         data = stream.read(data_size)
         if len(name) < name_size or len(data) < data_size:
             raise EOFError("the stream ends inside a frame")
-        path = root / name.decode()
+        relative = name.decode()
+        if relative.startswith("/") or ".." in relative.split("/"):
+            raise ValueError(f"{relative!r} is not a path inside the output folder")
+        path = root / relative
         if path.parent not in folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             folders.add(path.parent)

@@ -116,3 +116,14 @@ def test_serve_rejects_a_truncated_stream(tmp_path: Path) -> None:
         serve(tmp_path, io.BytesIO(whole[:-2]))
     assert serve(tmp_path, io.BytesIO(whole)) == 1
     assert (tmp_path / "x").read_bytes() == b"abcdef"
+
+
+@pytest.mark.parametrize("relative", ["../escaped.json", "/abs.json", "a/../../b.json"])
+def test_the_file_writer_refuses_a_path_outside_the_output(tmp_path: Path, relative: str) -> None:
+    """Defence in depth: principal folders are made safe before, and the writer process
+    still never writes outside its root."""
+    root = tmp_path / "out"
+    root.mkdir()
+    with pytest.raises(ValueError, match="not a path inside"):
+        serve(root, io.BytesIO(b"".join(frame(relative, b"{}"))))
+    assert sorted(p.name for p in tmp_path.rglob("*.json")) == []
