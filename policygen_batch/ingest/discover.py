@@ -267,8 +267,3 @@ def _merged(streams: list[Iterator[SourceObject]]) -> Iterator[SourceObject]:
         if obj.url != last:
             yield obj
             last = obj.url
-
-
-def discover(sources: Iterable[str], s3: S3Options) -> list[SourceObject]:
-    """Every object under *sources*, sorted by URL, without duplicates (:func:`iter_objects`)."""
-    return list(iter_objects(sources, s3))

@@ -15,7 +15,6 @@ from policygen_batch.ingest.discover import (
     Kind,
     S3Options,
     classify,
-    discover,
     in_window,
     iter_objects,
 )
@@ -61,7 +60,7 @@ def test_window_keeps_one_day_of_margin_and_undated_objects(tmp_path: Path) -> N
         folder.mkdir()
         (folder / "f.json.gz").write_bytes(b"")
     (tmp_path / "export.jsonl").write_bytes(b"")
-    objects = discover([str(tmp_path)], S3Options())
+    objects = list(iter_objects([str(tmp_path)], S3Options()))
     kept = [
         o.url.split("us-east-1/")[-1] if o.key_date else "undated"
         for o in objects
@@ -73,7 +72,7 @@ def test_window_keeps_one_day_of_margin_and_undated_objects(tmp_path: Path) -> N
 def test_missing_source_is_a_clear_error(tmp_path: Path) -> None:
     """A source that does not exist names itself."""
     with pytest.raises(SourceError, match="nope"):
-        discover([str(tmp_path / "nope")], S3Options())
+        iter_objects([str(tmp_path / "nope")], S3Options())
 
 
 _NAMES = st.sampled_from(["a", "a-b", "a.b", "a0", "b", "ab", "a b", "é", "Z", "_x", "a~"])
@@ -141,5 +140,5 @@ def test_a_folder_that_cannot_be_listed_is_a_clear_error_and_leaks_nothing(
     monkeypatch.setattr(os, "supports_fd", os.supports_fd | {refuse})  # listed by its fd
     open_before = sum(1 for _ in Path("/proc/self/fd").iterdir())
     with pytest.raises(SourceError, match=r"cannot list .*locked: .*Permission denied"):
-        discover([str(tmp_path)], S3Options())
+        list(iter_objects([str(tmp_path)], S3Options()))
     assert sum(1 for _ in Path("/proc/self/fd").iterdir()) == open_before
