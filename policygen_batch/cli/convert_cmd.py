@@ -84,8 +84,10 @@ def report(
         summary_json.write_bytes(
             orjson.dumps(summary.to_json(), option=orjson.OPT_INDENT_2) + b"\n"
         )
+    pruned = f" ({summary.folders_pruned} date folders outside the window not listed)"
     console.print(
-        f"{summary.files_ingested} files ingested, {summary.files_skipped} skipped, "
+        f"{summary.files_ingested} files ingested, {summary.files_skipped} skipped"
+        f"{pruned if summary.folders_pruned else ''}, "
         f"{summary.files_quarantined} quarantined; {summary.records_read} records read → "
         f"{summary.rows_written} rows, {summary.duplicates_dropped} duplicates dropped, "
         f"{summary.records_quarantined} records quarantined in {summary.elapsed_s:.1f}s",

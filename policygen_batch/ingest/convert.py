@@ -33,7 +33,14 @@ import pyarrow.parquet as pq
 
 from policygen_batch import schema as s
 from policygen_batch.config import ConvertConfig
-from policygen_batch.ingest.discover import Kind, S3Options, SourceObject, in_window, iter_objects
+from policygen_batch.ingest.discover import (
+    Kind,
+    Pruner,
+    S3Options,
+    SourceObject,
+    in_window,
+    iter_objects,
+)
 from policygen_batch.ingest.reader import (
     FileRejected,
     ParsedObject,
@@ -100,6 +107,7 @@ class ConvertSummary:
     files_skipped: int = 0
     files_skipped_by_reason: dict[str, int] = field(default_factory=dict)
     files_quarantined: int = 0
+    folders_pruned: int = 0  # date folders outside --since/--until, never listed
     records_read: int = 0
     rows_written: int = 0
     duplicates_dropped: int = 0
@@ -121,6 +129,7 @@ class ConvertSummary:
             "files_skipped": self.files_skipped,
             "files_skipped_by_reason": dict(sorted(self.files_skipped_by_reason.items())),
             "files_quarantined": self.files_quarantined,
+            "folders_pruned": self.folders_pruned,
             "records_read": self.records_read,
             "rows_written": self.rows_written,
             "duplicates_dropped": self.duplicates_dropped,
@@ -626,7 +635,8 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
     started = time.perf_counter()
     summary = ConvertSummary()
     with _worker_pool(config.workers) as pool:  # first: see _worker_pool
-        listed = iter_objects(config.sources, config.s3)  # checks the sources, lists lazily
+        pruner = Pruner(config.since, config.until)
+        listed = iter_objects(config.sources, config.s3, pruner)  # checks sources, lists lazily
         config.warehouse.mkdir(parents=True, exist_ok=True)
         with open_for_write(config.warehouse) as manifest:
             staging = f"_staging/{uuid.uuid4().hex}"
@@ -642,6 +652,7 @@ def convert(config: ConvertConfig, progress: ProgressSink | None = None) -> Conv
                 progress.advance(len(result.outcomes))
             progress.finish()
             summary.files_skipped = sum(summary.files_skipped_by_reason.values())
+            summary.folders_pruned = pruner.folders_pruned
             shutil.rmtree(manifest.layout.root / staging, ignore_errors=True)
             _record_quarantine_details(manifest, summary, quarantine_files)
     summary.elapsed_s = time.perf_counter() - started

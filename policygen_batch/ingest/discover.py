@@ -6,7 +6,9 @@ account, region and delivery date out of the CloudTrail key layout
 
     AWSLogs/[o-orgid/]<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/<file>.json.gz
 
-and prunes by that date, so that a window over a year of logs never opens a file outside it.
+and prunes by that date: a date folder (year, month or day) wholly outside ``--since/--until``
+is not even listed, so that a nightly run over years of archives lists the last days only,
+and no file outside the window is ever opened.
 """
 
 from __future__ import annotations
@@ -135,7 +137,71 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
     return not (until is not None and obj.key_date > until + KEY_DATE_MARGIN)
 
 
-def _local_objects(root: Path) -> Iterator[SourceObject]:
+#: A date folder of the delivery layout, ending in ``/``: the year, month or day level under
+#: ``<account>/CloudTrail[-Digest|-Insight]/<region>/``.
+_DATE_FOLDER_RE = re.compile(
+    r"(?:^|/)\d{12}/CloudTrail(?:-Digest|-Insight)?/[^/]+/"
+    r"(?P<y>\d{4})/(?:(?P<m>\d{2})/(?:(?P<d>\d{2})/)?)?$"
+)
+#: A folder at or below the region level of the delivery layout, ending in ``/``.
+_REGION_FOLDER_RE = re.compile(r"(?:^|/)\d{12}/CloudTrail(?:-Digest|-Insight)?/[^/]+/")
+
+
+@dataclass(slots=True)
+class Pruner:
+    """Decides which folders a listing skips for ``--since/--until``, and counts them.
+
+    A date folder is skipped when every day it can hold is outside the window widened by
+    :data:`KEY_DATE_MARGIN` — the rule :func:`in_window` applies to each object, applied a
+    level up, so the objects listed are those an unpruned listing would select. (A folder
+    named for a day that does not exist, ``2024/02/31``, goes with its month when the month
+    is outside; on its own it is undated and listed.)
+    """
+
+    since: date | None = None
+    until: date | None = None
+    folders_pruned: int = 0
+
+    @property
+    def active(self) -> bool:
+        """Whether there is a window at all."""
+        return self.since is not None or self.until is not None
+
+    def skips(self, folder: str) -> bool:
+        """Whether *folder* (``/``-separated, ending in ``/``) is outside; counts it if so."""
+        if not self.active:
+            return False
+        match = _DATE_FOLDER_RE.search(folder)
+        if match is None:
+            return False
+        span = _folder_days(int(match["y"]), match["m"], match["d"])
+        if span is None:
+            return False  # not a real date: its objects are undated, and read
+        first, last = span
+        outside = (self.since is not None and last < self.since - KEY_DATE_MARGIN) or (
+            self.until is not None and first > self.until + KEY_DATE_MARGIN
+        )
+        if outside:
+            self.folders_pruned += 1
+        return outside
+
+
+def _folder_days(year: int, month: str | None, day: str | None) -> tuple[date, date] | None:
+    """The first and last day a year, month or day folder can hold; None if not a date."""
+    try:
+        if month is None:
+            return date(year, 1, 1), date(year, 12, 31)
+        if day is None:
+            first = date(year, int(month), 1)
+            after = (first + timedelta(days=31)).replace(day=1)  # the next month's first
+            return first, after - timedelta(days=1)
+        one = date(year, int(month), int(day))
+        return one, one
+    except (ValueError, OverflowError):  # 2024/02/31, 0000/, or past the end of 9999
+        return None
+
+
+def _local_objects(root: Path, pruner: Pruner) -> Iterator[SourceObject]:
     """Every file under *root* (or *root* itself), in URL order, as the walk finds them.
 
     The walk is ordered so that its output is sorted without holding the listing: within
@@ -151,10 +217,10 @@ def _local_objects(root: Path) -> Iterator[SourceObject]:
     if base.is_file():
         yield _local_object(str(base), base.name, classify(str(base)), None)
         return
-    yield from _walk_sorted(str(base))
+    yield from _walk_sorted(str(base), pruner)
 
 
-def _walk_sorted(folder: str) -> Iterator[SourceObject]:
+def _walk_sorted(folder: str, pruner: Pruner) -> Iterator[SourceObject]:
     # str paths throughout: a Path object per file costs more than reading small files
     fd = None
     try:
@@ -175,7 +241,8 @@ def _walk_sorted(folder: str) -> Iterator[SourceObject]:
         prefix = folder if folder.endswith(os.sep) else folder + os.sep
         for key, name in entries:
             if key.endswith(os.sep):
-                yield from _walk_sorted(prefix + name)
+                if not pruner.skips(f"{prefix}{name}/".replace(os.sep, "/")):
+                    yield from _walk_sorted(prefix + name, pruner)
             else:
                 yield _local_object(prefix + name, name, _classify(facts, name), fd)
     finally:
@@ -208,53 +275,88 @@ def _local_object(
     return SourceObject(url, stat.st_size, str(stat.st_mtime_ns), kind, account, region, key_date)
 
 
-def make_s3fs(options: S3Options) -> Any:
-    """An ``s3fs.S3FileSystem`` for *options* (imported lazily: local runs never need it)."""
+def make_s3fs(options: S3Options, *, listings_cache: bool = True) -> Any:
+    """An ``s3fs.S3FileSystem`` for *options* (imported lazily: local runs never need it).
+
+    Discovery turns the listings cache off: it lists each folder once, and the cache
+    would hold every listing of the run.
+    """
     import s3fs
 
-    return s3fs.S3FileSystem(**options.storage_options())
+    return s3fs.S3FileSystem(**options.storage_options(), use_listings_cache=listings_cache)
 
 
-def _s3_objects(url: str, options: S3Options) -> Iterator[SourceObject]:
-    fs = make_s3fs(options)
+def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[SourceObject]:
+    """Every object under an ``s3://`` URL, in URL order, listed as the caller consumes them.
+
+    The prefix is walked a folder at a time (one delimited listing each), as the local walk
+    is. Date folders outside the window are never listed; without a window, each
+    ``CloudTrail/<region>/`` folder is listed flat instead, because an organization trail
+    holds a day folder per account, region and day and one request per folder would cost
+    far more requests than pages of a flat listing. Either way the run holds the listing of
+    one folder at a time, not of the whole bucket.
+    """
+    fs = make_s3fs(options, listings_cache=False)
     path = url.removeprefix("s3://").rstrip("/")
     try:
-        listing = {path: fs.info(path)} if fs.isfile(path) else fs.find(path, detail=True)
+        if fs.isfile(path):
+            yield _s3_object(path, fs.info(path))
+            return
     except (OSError, PermissionError, ValueError) as exc:
         raise SourceError(f"cannot list {url}: {exc}") from exc
-    for key in sorted(listing):  # in URL order, like the local walk
-        info = listing[key]
-        if info.get("type") == "directory":
-            continue
-        version = str(info.get("ETag") or info.get("etag") or info.get("LastModified") or "")
-        kind, account, region, key_date = classify(key)
-        yield SourceObject(
-            f"s3://{key}",
-            int(info.get("size") or 0),
-            version.strip('"'),
-            kind,
-            account,
-            region,
-            key_date,
-        )
+    yield from _s3_walk(fs, path + "/", pruner)
 
 
-def iter_objects(sources: Iterable[str], s3: S3Options) -> Iterator[SourceObject]:
+def _s3_walk(fs: Any, folder: str, pruner: Pruner) -> Iterator[SourceObject]:
+    """The objects under *folder* (``bucket/prefix/``), sorted, pruned by *pruner*."""
+    flat = not pruner.active and _REGION_FOLDER_RE.search(folder) is not None
+    try:
+        if flat:
+            listing = fs.find(folder, detail=True)
+            entries = sorted((key, info) for key, info in listing.items() if not key.endswith("/"))
+        else:
+            entries = sorted(
+                (e["name"] + "/" if e.get("type") == "directory" else e["name"], e)
+                for e in fs.ls(folder, detail=True)
+            )
+    except (OSError, PermissionError, ValueError) as exc:
+        raise SourceError(f"cannot list s3://{folder}: {exc}") from exc
+    for key, info in entries:
+        if not key.endswith("/"):
+            yield _s3_object(key, info)
+        elif info.get("type") == "directory" and not pruner.skips(key):
+            yield from _s3_walk(fs, key, pruner)
+        # else: a key ending in "/" that is an object is a folder marker, not a log
+
+
+def _s3_object(key: str, info: dict[str, Any]) -> SourceObject:
+    version = str(info.get("ETag") or info.get("etag") or info.get("LastModified") or "")
+    kind, account, region, key_date = classify(key)
+    size = int(info.get("size") or 0)
+    return SourceObject(f"s3://{key}", size, version.strip('"'), kind, account, region, key_date)
+
+
+def iter_objects(
+    sources: Iterable[str], s3: S3Options, pruner: Pruner | None = None
+) -> Iterator[SourceObject]:
     """Every object under *sources*, sorted by URL, without duplicates, found lazily.
 
     The order matters: the first delivery of a duplicated event in this order is the one
     kept, so sorting makes the warehouse independent of listing order and worker count.
-    Local folders are walked as the caller consumes the objects — a run starts working
-    before the listing ends and never holds it whole — while an S3 prefix is listed
-    whole first (s3fs lists it that way). A source that does not exist is reported here,
+    Folders are walked as the caller consumes the objects — a run starts working before
+    the listing ends and never holds it whole — and *pruner* skips date folders outside
+    the run's window (and counts them). A source that does not exist is reported here,
     before anything is yielded.
     """
+    pruner = pruner if pruner is not None else Pruner()
     streams: list[Iterator[SourceObject]] = []
     for source in sources:
         objects = (
-            _s3_objects(source, s3) if source.startswith("s3://") else _local_objects(Path(source))
+            _s3_objects(source, s3, pruner)
+            if source.startswith("s3://")
+            else _local_objects(Path(source), pruner)
         )
-        first = next(objects, None)  # runs the checks now; S3 lists here
+        first = next(objects, None)  # runs the checks now: a missing source fails here
         if first is not None:
             streams.append(itertools.chain([first], objects))
     return _merged(streams)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,9 @@ from hypothesis import strategies as st
 from policygen_batch.errors import SourceError
 from policygen_batch.ingest.discover import (
     Kind,
+    Pruner,
     S3Options,
+    SourceObject,
     classify,
     in_window,
     iter_objects,
@@ -142,3 +145,101 @@ def test_a_folder_that_cannot_be_listed_is_a_clear_error_and_leaks_nothing(
     with pytest.raises(SourceError, match=r"cannot list .*locked: .*Permission denied"):
         list(iter_objects([str(tmp_path)], S3Options()))
     assert sum(1 for _ in Path("/proc/self/fd").iterdir()) == open_before
+
+
+_LAYOUT = "AWSLogs/o-abc123/111122223333/CloudTrail/us-east-1/"
+
+
+@pytest.mark.parametrize(
+    ("folder", "skipped"),
+    [
+        (_LAYOUT + "2023/", True),  # the whole year ends before May 3 (since - margin)
+        (_LAYOUT + "2024/", False),
+        (_LAYOUT + "2025/", True),
+        (_LAYOUT + "2024/04/", True),
+        (_LAYOUT + "2024/05/", False),
+        (_LAYOUT + "2024/06/", True),
+        (_LAYOUT + "2024/05/02/", True),
+        (_LAYOUT + "2024/05/03/", False),  # a day of margin: may hold May 4 events
+        (_LAYOUT + "2024/05/07/", False),
+        (_LAYOUT + "2024/05/08/", True),
+        (_LAYOUT + "2024/05/32/", False),  # not a date: undated objects are read
+        (_LAYOUT + "0000/", False),
+        (_LAYOUT + "9999/12/", False),  # its end is past what a date can hold: not pruned
+        ("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/05/01/", True),
+        ("exports/2024/05/01/", False),  # not the delivery layout: the date is not a key date
+        (_LAYOUT, False),
+    ],
+)
+def test_pruner_skips_date_folders_wholly_outside_the_window(folder: str, skipped: bool) -> None:
+    pruner = Pruner(date(2024, 5, 4), date(2024, 5, 6))
+    assert pruner.skips(folder) is skipped
+    assert pruner.folders_pruned == int(skipped)
+    assert not Pruner().skips(_LAYOUT + "1999/")  # no window: nothing is pruned
+
+
+_DAYS = st.dates(date(2023, 12, 20), date(2024, 3, 10))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    days=st.lists(_DAYS, min_size=1, max_size=12, unique=True),
+    since=st.none() | _DAYS,
+    length=st.none() | st.integers(0, 40),
+)
+def test_a_pruned_walk_lists_exactly_the_objects_in_the_window(
+    tmp_path_factory: pytest.TempPathFactory,
+    days: list[date],
+    since: date | None,
+    length: int | None,
+) -> None:
+    """Across month and year ends, with open or closed windows: pruning folders selects the
+    same objects as listing everything and keeping those :func:`in_window` accepts (digest
+    files, which have no key date as objects, by the date of their folder)."""
+    root = tmp_path_factory.mktemp("t")
+    for i, day in enumerate(days):
+        kind = "CloudTrail-Digest" if i % 5 == 4 else "CloudTrail"
+        folder = root / f"AWSLogs/111122223333/{kind}/eu-west-1/{day:%Y/%m/%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "f.json.gz").write_bytes(b"")
+    (root / "AWSLogs" / "export.jsonl").write_bytes(b"")  # undated: always listed
+    until = None if length is None else (since or date(2024, 1, 1)) + timedelta(days=length)
+    everything = list(iter_objects([str(root)], S3Options()))
+    pruner = Pruner(since, until)
+    pruned = [o.url for o in iter_objects([str(root)], S3Options(), pruner)]
+
+    def selected(obj: SourceObject) -> bool:
+        if obj.kind == Kind.DIGEST:
+            y, m, d = obj.url.split("/")[-4:-1]
+            obj = replace(obj, key_date=date(int(y), int(m), int(d)))
+        return in_window(obj, since, until)
+
+    assert pruned == [o.url for o in everything if selected(o)]
+    assert (pruner.folders_pruned > 0) == (len(pruned) < len(everything))
+
+
+def test_a_pruned_folder_is_never_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder outside the window that would fail to list does not fail the run."""
+    for day in ("2024/01/31", "2024/05/05"):
+        folder = tmp_path / _LAYOUT / day
+        folder.mkdir(parents=True)
+        (folder / "f.json.gz").write_bytes(b"")
+    scandir = os.scandir
+    listed: list[str] = []
+
+    def refuse_january(path: object) -> object:
+        name = Path(f"/proc/self/fd/{path}").readlink() if isinstance(path, int) else path
+        listed.append(str(name))
+        if str(name).endswith("2024/01"):
+            raise PermissionError(13, "Permission denied")
+        return scandir(path)  # type: ignore[arg-type]  # an fd or a path, as os.scandir takes
+
+    monkeypatch.setattr(os, "scandir", refuse_january)
+    monkeypatch.setattr(os, "supports_fd", os.supports_fd | {refuse_january})
+    pruner = Pruner(date(2024, 5, 1), None)
+    urls = [o.url for o in iter_objects([str(tmp_path)], S3Options(), pruner)]
+    assert [u.split("us-east-1/")[1] for u in urls] == ["2024/05/05/f.json.gz"]
+    assert pruner.folders_pruned == 1
+    assert not any(name.endswith("2024/01") for name in listed)
+    with pytest.raises(SourceError, match="2024/01"):  # the stand-in does refuse, unpruned
+        list(iter_objects([str(tmp_path)], S3Options()))

@@ -11,7 +11,8 @@ import pytest
 
 from policygen_batch import api
 from policygen_batch.config import ConvertConfig
-from policygen_batch.ingest.discover import S3Options
+from policygen_batch.errors import SourceError
+from policygen_batch.ingest.discover import Pruner, S3Options, in_window, iter_objects
 from tests.factories import ACCOUNT, OTHER_ACCOUNT, archive_bytes, delivery_key, record
 
 
@@ -67,7 +68,8 @@ def test_s3_prefix_converts_incrementally(
 
 
 def test_s3_window_prunes_by_key(moto_s3: str, bucket: str, tmp_path: Path) -> None:
-    """--since/--until select S3 objects by the date in their key."""
+    """--since/--until select S3 objects by the date in their key: the day folders of May
+    (data and digest) are not even listed, so their objects are not seen at all."""
     config = ConvertConfig(
         sources=(f"s3://{bucket}/AWSLogs",),
         warehouse=tmp_path / "wh",
@@ -77,8 +79,46 @@ def test_s3_window_prunes_by_key(moto_s3: str, bucket: str, tmp_path: Path) -> N
         until=date(2024, 6, 30),
     )
     summary = api.convert(config)
-    assert summary.files_skipped_by_reason == {"digest": 1, "outside_window": 2}
+    assert summary.files_skipped_by_reason == {}
+    assert (summary.folders_pruned, summary.files_seen) == (3, 2)  # June's file, broken.json.gz
     assert summary.rows_written == 4
+
+
+def test_s3_listing_is_sorted_and_pruned_like_the_local_walk(moto_s3: str) -> None:
+    """Keys that sort around ``/`` and a folder marker, across a year end: without a window
+    every object comes in key order (region folders listed flat); with one, the objects
+    outside are never listed and the rest are exactly those the window selects."""
+    name = f"walk-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1")
+    s3.create_bucket(Bucket=name)
+    region = f"AWSLogs/o-exampleorg/{ACCOUNT}/CloudTrail/eu-west-1"
+    keys = [
+        f"{region}/2023/12/30/a.json.gz",
+        f"{region}/2023/12/31/a.json.gz",
+        f"{region}/2024/01/01/a.json.gz",
+        f"{region}/2024/01/01/a-b.json.gz",
+        f"{region}/2024/02/15/a.json.gz",
+        f"{region}-x/2024/01/01/a.json.gz",  # a region name that sorts after the folder
+        "AWSLogs/a.b.json",
+        "AWSLogs/a/c.json",
+        "AWSLogs/a0.json",
+    ]
+    for key in keys:
+        s3.put_object(Bucket=name, Key=key, Body=b"{}")
+    s3.put_object(Bucket=name, Key="AWSLogs/empty-folder/", Body=b"")  # a console's marker
+    options = S3Options(endpoint_url=moto_s3)
+    everything = list(iter_objects([f"s3://{name}/AWSLogs"], options))
+    assert [o.url for o in everything] == sorted(f"s3://{name}/{k}" for k in keys)
+    pruner = Pruner(date(2024, 1, 2), date(2024, 1, 10))
+    pruned = [o.url for o in iter_objects([f"s3://{name}/AWSLogs/"], options, pruner)]
+    since, until = pruner.since, pruner.until
+    assert pruned == [o.url for o in everything if in_window(o, since, until)]
+    # eu-west-1's 2023/ and 2024/02/ are pruned before listing; 2024/01/01/ is a day of
+    # margin and is kept. Three objects are left out, the year end's two among them.
+    assert pruner.folders_pruned == 2
+    assert len(pruned) == len(keys) - 3
+    with pytest.raises(SourceError, match="no-such-prefix"):
+        iter_objects([f"s3://{name}/no-such-prefix"], options)
 
 
 def test_unreachable_bucket_is_a_source_error(moto_s3: str, tmp_path: Path) -> None:
