@@ -313,12 +313,13 @@ def _s3_walk(fs: Any, folder: str, pruner: Pruner) -> Iterator[SourceObject]:
     try:
         if flat:
             listing = fs.find(folder, detail=True)
-            entries = sorted((key, info) for key, info in listing.items() if not key.endswith("/"))
+            entries = [(key, info) for key, info in listing.items() if not key.endswith("/")]
         else:
-            entries = sorted(
+            entries = [
                 (e["name"] + "/" if e.get("type") == "directory" else e["name"], e)
                 for e in fs.ls(folder, detail=True)
-            )
+            ]
+        entries.sort(key=lambda entry: entry[0])  # by key alone: the infos are dicts
     except (OSError, PermissionError, ValueError) as exc:
         raise SourceError(f"cannot list s3://{folder}: {exc}") from exc
     for key, info in entries:
