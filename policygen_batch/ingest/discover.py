@@ -26,11 +26,14 @@ from typing import Any
 
 from policygen_batch.errors import SourceError
 
-#: ``…/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`` in a delivery key; account is the part before.
-_DELIVERY_RE = re.compile(
+#: ``<account>/CloudTrail[-Digest|-Insight]/<region>/`` in a delivery key: the layout's
+#: levels above the date, shared by the patterns below.
+_REGION_LEVEL = (
     r"(?:^|/)(?P<account>\d{12})/(?P<kind>CloudTrail|CloudTrail-Digest|CloudTrail-Insight)/"
-    r"(?P<region>[^/]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/"
+    r"(?P<region>[^/]+)/"
 )
+#: ``…/CloudTrail/<region>/<yyyy>/<mm>/<dd>/`` in a delivery key; account is the part before.
+_DELIVERY_RE = re.compile(_REGION_LEVEL + r"(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/")
 
 #: Endings of the object names discovery accepts; anything else is skipped as "not_a_log".
 _LOG_SUFFIXES = (".json.gz", ".json", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
@@ -139,12 +142,9 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
 
 #: A date folder of the delivery layout, ending in ``/``: the year, month or day level under
 #: ``<account>/CloudTrail[-Digest|-Insight]/<region>/``.
-_DATE_FOLDER_RE = re.compile(
-    r"(?:^|/)\d{12}/CloudTrail(?:-Digest|-Insight)?/[^/]+/"
-    r"(?P<y>\d{4})/(?:(?P<m>\d{2})/(?:(?P<d>\d{2})/)?)?$"
-)
+_DATE_FOLDER_RE = re.compile(_REGION_LEVEL + r"(?P<y>\d{4})/(?:(?P<m>\d{2})/(?:(?P<d>\d{2})/)?)?$")
 #: A folder at or below the region level of the delivery layout, ending in ``/``.
-_REGION_FOLDER_RE = re.compile(r"(?:^|/)\d{12}/CloudTrail(?:-Digest|-Insight)?/[^/]+/")
+_REGION_FOLDER_RE = re.compile(_REGION_LEVEL)
 
 
 @dataclass(slots=True)
