@@ -19,10 +19,11 @@ import shutil
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from policygen_batch.ingest.discover import (
     SourceObject,
     in_window,
     iter_objects,
+    key_date_bounds,
 )
 from policygen_batch.ingest.reader import (
     FileRejected,
@@ -96,6 +98,7 @@ class ChunkResult:
     event_files: list[tuple[str, str]]  # (event date, staged path relative to the root)
     quarantine_file: str | None
     key_hashes: dict[str, pl.Series]  # event date → its rows' key hashes, in file order
+    source_dates: tuple[date, date] | None  # first and last key date of the chunk's objects
 
 
 @dataclass
@@ -291,7 +294,17 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
         [(day, str(path.relative_to(root))) for day, path in staged],
         quarantine_file,
         {day: pl.concat(parts) for day, parts in key_hashes.items()},
+        source_dates(task.objects),
     )
+
+
+def source_dates(objects: Sequence[SourceObject]) -> tuple[date, date] | None:
+    """The first and last key date of *objects*; None when one of them has none (the
+    manifest then notes no span for their commit, and reads it back on every run)."""
+    known = [o.key_date for o in objects if o.key_date is not None]
+    if not known or len(known) < len(objects):
+        return None
+    return min(known), max(known)
 
 
 def _first_day(parsed: ParsedObject) -> str:
@@ -545,7 +558,7 @@ def _select(
 ) -> Iterator[SourceObject]:
     """The objects to ingest, as they are listed; count every one seen, and every other one
     under its skip reason."""
-    known = manifest.known_versions()
+    known = manifest.known_versions(*key_date_bounds(config.since, config.until))
     skip_kinds = {
         Kind.DIGEST: SkipReason.DIGEST,
         Kind.INSIGHT: SkipReason.INSIGHT,
@@ -609,7 +622,7 @@ def _commit_chunk(
             summary.quarantined.append({"path": o.url, "reason": o.reason})
         else:
             summary.files_ingested += 1
-    manifest.commit(seq, files, outcomes)
+    manifest.commit(seq, files, outcomes, result.source_dates)
     summary.commits += 1
     return quarantine_final
 

@@ -128,6 +128,22 @@ def classify(key: str) -> tuple[str, str | None, str | None, date | None]:
     return _classify(_folder_facts(folder + "/"), name)
 
 
+def key_date_bounds(since: date | None, until: date | None) -> tuple[date | None, date | None]:
+    """The first and last key date an object may carry and still hold events of
+    ``[since, until]``: the window widened by :data:`KEY_DATE_MARGIN` each way (at the
+    calendar's ends, the end itself). ``None`` is an open end.
+
+    The one rule behind :func:`in_window`, :class:`Pruner` and the manifest look-up of
+    known objects (:meth:`~policygen_batch.warehouse.manifest.Manifest.known_versions`).
+    """
+    first = last = None
+    if since is not None:
+        first = since - KEY_DATE_MARGIN if since > date.min + KEY_DATE_MARGIN else date.min
+    if until is not None:
+        last = until + KEY_DATE_MARGIN if until < date.max - KEY_DATE_MARGIN else date.max
+    return first, last
+
+
 def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool:
     """Whether an object's key date may hold events inside ``[since, until]`` (inclusive).
 
@@ -135,9 +151,8 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
     """
     if obj.key_date is None:
         return True
-    if since is not None and obj.key_date < since - KEY_DATE_MARGIN:
-        return False
-    return not (until is not None and obj.key_date > until + KEY_DATE_MARGIN)
+    first, last = key_date_bounds(since, until)
+    return (first is None or obj.key_date >= first) and (last is None or obj.key_date <= last)
 
 
 #: A date folder of the delivery layout, ending in ``/``: the year, month or day level under
@@ -178,9 +193,8 @@ class Pruner:
         if span is None:
             return False  # not a real date: its objects are undated, and read
         first, last = span
-        outside = (self.since is not None and last < self.since - KEY_DATE_MARGIN) or (
-            self.until is not None and first > self.until + KEY_DATE_MARGIN
-        )
+        low, high = key_date_bounds(self.since, self.until)
+        outside = (low is not None and last < low) or (high is not None and first > high)
         if outside:
             self.folders_pruned += 1
         return outside

@@ -7,6 +7,11 @@ A conversion writes its Parquet files under ``_staging/`` first. A *commit* then
    commit point: it lists each staged file and its final name,
 3. renames the staged files into ``events/`` and ``quarantine/``.
 
+A commit record also notes the first and last key date of its sources (the date folder of
+the delivery layout) when every one of them has one, so that a run limited to a window
+reads back only the commits that can hold its objects (:meth:`Manifest.known_versions`):
+a nightly run over years of history then looks up last night's commits, not all of them.
+
 Recovery (run before every write) redoes step 3 for every commit record and deletes all
 that no record names. So a process killed at any instant leaves either a commit that
 recovery completes or nothing at all, and a re-run converges to exactly what an
@@ -22,6 +27,7 @@ import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -114,13 +120,23 @@ def write_atomic(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+@dataclass(frozen=True, slots=True)
+class CommitRecord:
+    """What ``_manifest/commits/<seq>.json`` says: the files, and the key dates of the
+    commit's sources (None when a source had no key date, or for records written before
+    the field existed: such a commit may hold any object)."""
+
+    files: tuple[StagedFile, ...]
+    source_dates: tuple[date, date] | None
+
+
 class Manifest:
     """The commit log of one warehouse. Open it with :func:`open_for_write` to change it."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
         self._seqs: list[int] | None = None
-        self._records: dict[int, list[StagedFile]] = {}
+        self._records: dict[int, CommitRecord] = {}
 
     def commit_seqs(self) -> list[int]:
         """Sequence numbers of every commit, ascending (listed once, then kept up to date)."""
@@ -130,15 +146,22 @@ class Manifest:
             self._seqs = sorted(int(p.stem) for p in found if p.stem.isdigit())
         return list(self._seqs)
 
+    def record(self, seq: int) -> CommitRecord:
+        """The record of commit *seq* (read once per Manifest: records never change)."""
+        found = self._records.get(seq)
+        if found is None:
+            raw = orjson.loads(self.layout.commit_record(seq).read_bytes())
+            dates = raw.get("source_dates")
+            found = CommitRecord(
+                tuple(StagedFile(f["staged"], f["final"]) for f in raw["files"]),
+                (date.fromisoformat(dates[0]), date.fromisoformat(dates[1])) if dates else None,
+            )
+            self._records[seq] = found
+        return found
+
     def read_commit(self, seq: int) -> list[StagedFile]:
-        """The files of commit *seq* (each record is read once per Manifest: commit records
-        never change once written)."""
-        files = self._records.get(seq)
-        if files is None:
-            record = orjson.loads(self.layout.commit_record(seq).read_bytes())
-            files = [StagedFile(f["staged"], f["final"]) for f in record["files"]]
-            self._records[seq] = files
-        return list(files)
+        """The files of commit *seq*."""
+        return list(self.record(seq).files)
 
     def committed_files(self, prefix: str) -> list[Path]:
         """Final paths of committed files whose relative name starts with *prefix*, sorted."""
@@ -150,16 +173,27 @@ class Manifest:
         ]
         return sorted(out)
 
-    def sources(self) -> pa.Table:
-        """Every source outcome ever committed (later commits after earlier ones)."""
-        files = [self.layout.sources_file(seq) for seq in self.commit_seqs()]
+    def sources(self, seqs: Sequence[int] | None = None) -> pa.Table:
+        """The source outcomes of commits *seqs* (default: every commit), in commit order."""
+        chosen = self.commit_seqs() if seqs is None else seqs
+        files = [self.layout.sources_file(seq) for seq in chosen]
         if not files:
             return SOURCES_SCHEMA.empty_table()
         return pa.concat_tables(pq.read_table(f, schema=SOURCES_SCHEMA) for f in files)
 
-    def known_versions(self) -> dict[str, tuple[int, str]]:
-        """``url → (size, version)`` of the last commit that saw each source object."""
-        table = self.sources()
+    def known_versions(
+        self, first: date | None = None, last: date | None = None
+    ) -> dict[str, tuple[int, str]]:
+        """``url → (size, version)`` of the last commit that saw each source object, for
+        every object whose key date may lie in ``[first, last]`` (``None``: open end).
+
+        Commits whose sources all have key dates outside that range are not read: an
+        object's key date is part of its URL, so every commit that saw an object inside
+        the range noted a span that meets it. Objects without a key date are in every
+        answer (their commits note no span).
+        """
+        seqs = [s for s in self.commit_seqs() if self._may_hold(s, first, last)]
+        table = self.sources(seqs)
         return {
             url: (size, version)
             for url, size, version in zip(
@@ -169,6 +203,15 @@ class Manifest:
                 strict=True,
             )
         }
+
+    def _may_hold(self, seq: int, first: date | None, last: date | None) -> bool:
+        """Whether commit *seq* may have seen an object with a key date in ``[first, last]``."""
+        if first is None and last is None:
+            return True
+        span = self.record(seq).source_dates
+        if span is None:
+            return True
+        return (first is None or span[1] >= first) and (last is None or span[0] <= last)
 
     # --- writing --------------------------------------------------------------------------
     def recover(self) -> None:
@@ -204,9 +247,17 @@ class Manifest:
         return (seqs[-1] + 1) if seqs else 1
 
     def commit(
-        self, seq: int, files: Sequence[StagedFile], outcomes: Sequence[SourceOutcome]
+        self,
+        seq: int,
+        files: Sequence[StagedFile],
+        outcomes: Sequence[SourceOutcome],
+        source_dates: tuple[date, date] | None = None,
     ) -> None:
-        """Commit staged *files* and the *outcomes* of their sources as commit *seq*."""
+        """Commit staged *files* and the *outcomes* of their sources as commit *seq*.
+
+        *source_dates* is the first and last key date of those sources, when every one has
+        one (see :meth:`known_versions`); None says nothing of their dates.
+        """
         if seq != self.next_seq():
             raise WarehouseError(f"commit {seq} is out of order (next is {self.next_seq()})")
         table = pa.table(
@@ -228,15 +279,18 @@ class Manifest:
         tmp = sources_path.with_name(f".{sources_path.name}.tmp")
         pq.write_table(table, tmp, compression="zstd")
         tmp.replace(sources_path)
-        record = {
+        record: dict[str, object] = {
             "seq": seq,
             "format": FORMAT_VERSION,
             "files": [{"staged": f.staged, "final": f.final} for f in files],
         }
+        if source_dates is not None:
+            record["source_dates"] = [source_dates[0].isoformat(), source_dates[1].isoformat()]
         write_atomic(
             self.layout.commit_record(seq), orjson.dumps(record, option=orjson.OPT_INDENT_2)
         )
         self._seqs = [*self.commit_seqs(), seq]
+        self._records[seq] = CommitRecord(tuple(files), source_dates)
         for f in files:
             final = self.layout.root / f.final
             final.parent.mkdir(parents=True, exist_ok=True)

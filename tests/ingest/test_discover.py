@@ -20,6 +20,7 @@ from policygen_batch.ingest.discover import (
     classify,
     in_window,
     iter_objects,
+    key_date_bounds,
 )
 
 
@@ -176,6 +177,22 @@ def test_pruner_skips_date_folders_wholly_outside_the_window(folder: str, skippe
     assert pruner.skips(folder) is skipped
     assert pruner.folders_pruned == int(skipped)
     assert not Pruner().skips(_LAYOUT + "1999/")  # no window: nothing is pruned
+
+
+def test_a_window_at_the_ends_of_the_calendar_is_widened_to_the_end_not_past_it() -> None:
+    """The margin stops at ``date.min``/``date.max`` instead of overflowing, for objects
+    and for folders alike."""
+    assert key_date_bounds(date.min, date.max) == (date.min, date.max)
+    assert key_date_bounds(date(2024, 5, 4), None) == (date(2024, 5, 3), None)
+    assert key_date_bounds(None, date(2024, 5, 6)) == (None, date(2024, 5, 7))
+    first = SourceObject("u", 1, "v", Kind.LOG, key_date=date.min)
+    last = replace(first, key_date=date.max)
+    assert in_window(first, date.min, date.min)
+    assert in_window(last, date.max, date.max)
+    assert not in_window(last, date.min, date.min)
+    pruner = Pruner(date.min, date(1, 1, 2))
+    assert not pruner.skips(_LAYOUT + "0001/01/03/")
+    assert pruner.skips(_LAYOUT + "0001/01/04/")
 
 
 _DAYS = st.dates(date(2023, 12, 20), date(2024, 3, 10))

@@ -249,6 +249,39 @@ def test_window_prunes_by_key_date_before_reading(tmp_path: Path) -> None:
     assert (summary.files_ingested, summary.files_quarantined) == (1, 0)
 
 
+def test_nightly_windowed_runs_build_the_warehouse_one_run_builds(tmp_path: Path) -> None:
+    """A run a night, each for its day, gives the rows of one run over everything; each
+    commit notes its sources' key dates, and a repeated night ingests nothing."""
+    from datetime import date, timedelta
+
+    src = tmp_path / "src"
+    days = [date(2024, 5, 1) + timedelta(days=n) for n in range(4)]
+    for day in days:
+        for account in (ACCOUNT, OTHER_ACCOUNT):
+            write_archive(
+                src,
+                delivery_key(account, "us-east-1", day.isoformat(), "x"),
+                [record(account=account, time=f"{day.isoformat()}T12:00:00Z")],
+            )
+    nightly, once = tmp_path / "nightly", tmp_path / "once"
+    for day in days:
+        _convert(src, nightly, workers=1, since=day, until=day)
+    _convert(src, once, workers=1)
+    assert _rows(nightly) == _rows(once)
+    spans = [
+        orjson.loads(p.read_bytes())["source_dates"]
+        for p in sorted((nightly / "_manifest/commits").iterdir())
+    ]
+    # The first night lists its day and the next (a day of margin); later nights, new days.
+    assert spans == [
+        ["2024-05-01", "2024-05-02"],
+        ["2024-05-03", "2024-05-03"],
+        ["2024-05-04", "2024-05-04"],
+    ]
+    again = _convert(src, nightly, workers=1, since=days[-1], until=days[-1])
+    assert (again.files_ingested, again.files_skipped_by_reason) == (0, {"already_ingested": 4})
+
+
 def test_config_is_validated() -> None:
     """Impossible options are usage errors before any work starts."""
     with pytest.raises(UsageError):
