@@ -13,18 +13,20 @@ and no file outside the window is ever opened.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from policygen_batch.errors import SourceError
+from policygen_batch.ingest.lookahead import FolderLister
 
 #: ``<account>/CloudTrail[-Digest|-Insight]/<region>/`` in a delivery key: the layout's
 #: levels above the date, shared by the patterns below.
@@ -184,6 +186,13 @@ class Pruner:
 
     def skips(self, folder: str) -> bool:
         """Whether *folder* (``/``-separated, ending in ``/``) is outside; counts it if so."""
+        outside = self.outside(folder)
+        if outside:
+            self.folders_pruned += 1
+        return outside
+
+    def outside(self, folder: str) -> bool:
+        """Whether *folder* (``/``-separated, ending in ``/``) is outside, counting nothing."""
         if not self.active:
             return False
         match = _DATE_FOLDER_RE.search(folder)
@@ -194,10 +203,7 @@ class Pruner:
             return False  # not a real date: its objects are undated, and read
         first, last = span
         low, high = key_date_bounds(self.since, self.until)
-        outside = (low is not None and last < low) or (high is not None and first > high)
-        if outside:
-            self.folders_pruned += 1
-        return outside
+        return (low is not None and last < low) or (high is not None and first > high)
 
 
 def _folder_days(year: int, month: str | None, day: str | None) -> tuple[date, date] | None:
@@ -300,6 +306,16 @@ def make_s3fs(options: S3Options, *, listings_cache: bool = True) -> Any:
     return s3fs.S3FileSystem(**options.storage_options(), use_listings_cache=listings_cache)
 
 
+#: Threads that list an S3 walk's folders ahead of it, and how many entries they may hold
+#: listed and not yet walked (:class:`~policygen_batch.ingest.lookahead.FolderLister`). A
+#: listing is a round trip (tens of ms on real S3) and a windowed run asks for about six
+#: per account and region, most of them one after the other (region, year, month, days):
+#: one at a time, 10,000 account-regions would list for half an hour. The walk's output is
+#: the same whatever these are.
+S3_LISTING_THREADS = 16
+S3_LISTED_AHEAD = 50_000
+
+
 def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[SourceObject]:
     """Every object under an ``s3://`` URL, in URL order, listed as the caller consumes them.
 
@@ -307,8 +323,8 @@ def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[Source
     is. Date folders outside the window are never listed; without a window, each
     ``CloudTrail/<region>/`` folder is listed flat instead, because an organization trail
     holds a day folder per account, region and day and one request per folder would cost
-    far more requests than pages of a flat listing. Either way the run holds the listing of
-    one folder at a time, not of the whole bucket.
+    far more requests than pages of a flat listing. Threads list the folders ahead of the
+    walk, nearest first, holding at most :data:`S3_LISTED_AHEAD` entries it has not reached.
     """
     fs = make_s3fs(options, listings_cache=False)
     path = url.removeprefix("s3://").rstrip("/")
@@ -318,14 +334,35 @@ def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[Source
             return
     except (OSError, PermissionError, ValueError) as exc:
         raise SourceError(f"cannot list {url}: {exc}") from exc
-    yield from _s3_walk(fs, path + "/", pruner)
+
+    def subfolders(entries: list[_S3Entry]) -> Iterator[str]:
+        return (key for key, info in entries if _walked(key, info, pruner.outside))
+
+    lister = FolderLister(
+        functools.partial(_s3_listing, fs, windowed=pruner.active),
+        subfolders,
+        threads=S3_LISTING_THREADS,
+        max_held=S3_LISTED_AHEAD,
+    )
+    with lister:
+        lister.request(path + "/")
+        yield from _s3_walk(lister, path + "/", pruner)
 
 
-def _s3_walk(fs: Any, folder: str, pruner: Pruner) -> Iterator[SourceObject]:
-    """The objects under *folder* (``bucket/prefix/``), sorted, pruned by *pruner*."""
-    flat = not pruner.active and _REGION_FOLDER_RE.search(folder) is not None
+_S3Entry = tuple[str, dict[str, Any]]
+
+
+def _walked(key: str, info: dict[str, Any], outside: Callable[[str], bool]) -> bool:
+    """Whether the walk descends into the entry *key*: a folder not *outside* the window.
+    (Another key ending in ``/`` is an object: a console's folder marker, not a log.)"""
+    return key.endswith("/") and info.get("type") == "directory" and not outside(key)
+
+
+def _s3_listing(fs: Any, folder: str, *, windowed: bool) -> list[_S3Entry]:
+    """The entries of *folder* (``bucket/prefix/``) sorted by key, a subfolder's key ending in
+    ``/``: one delimited listing, or a flat one for a region folder when not *windowed*."""
     try:
-        if flat:
+        if not windowed and _REGION_FOLDER_RE.search(folder) is not None:
             listing = fs.find(folder, detail=True)
             entries = [(key, info) for key, info in listing.items() if not key.endswith("/")]
         else:
@@ -333,15 +370,19 @@ def _s3_walk(fs: Any, folder: str, pruner: Pruner) -> Iterator[SourceObject]:
                 (e["name"] + "/" if e.get("type") == "directory" else e["name"], e)
                 for e in fs.ls(folder, detail=True)
             ]
-        entries.sort(key=lambda entry: entry[0])  # by key alone: the infos are dicts
     except (OSError, PermissionError, ValueError) as exc:
         raise SourceError(f"cannot list s3://{folder}: {exc}") from exc
-    for key, info in entries:
-        if not key.endswith("/"):
+    entries.sort(key=lambda entry: entry[0])  # by key alone: the infos are dicts
+    return entries
+
+
+def _s3_walk(lister: FolderLister[_S3Entry], folder: str, pruner: Pruner) -> Iterator[SourceObject]:
+    """The objects under *folder* (requested from *lister*), sorted, pruned by *pruner*."""
+    for key, info in lister.take(folder):
+        if _walked(key, info, pruner.skips):  # skips counts what it prunes
+            yield from _s3_walk(lister, key, pruner)
+        elif not key.endswith("/"):
             yield _s3_object(key, info)
-        elif info.get("type") == "directory" and not pruner.skips(key):
-            yield from _s3_walk(fs, key, pruner)
-        # else: a key ending in "/" that is an object is a folder marker, not a log
 
 
 def _s3_object(key: str, info: dict[str, Any]) -> SourceObject:

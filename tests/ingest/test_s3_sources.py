@@ -121,6 +121,56 @@ def test_s3_listing_is_sorted_and_pruned_like_the_local_walk(moto_s3: str) -> No
         iter_objects([f"s3://{name}/no-such-prefix"], options)
 
 
+def test_s3_folder_listings_overlap_and_the_walk_is_unchanged(
+    moto_s3: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Threads list the folders ahead of the walk: with a slow round trip, several listings
+    are in flight at once, and the objects (and pruned folders) are exactly those of a
+    walk that lists one folder at a time, when it reaches it."""
+    import asyncio
+
+    import s3fs
+
+    from policygen_batch.ingest import discover
+
+    name = f"ahead-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1")
+    s3.create_bucket(Bucket=name)
+    for account in (ACCOUNT, OTHER_ACCOUNT):
+        for day in range(1, 9):
+            key = delivery_key(account, "us-east-1", f"2024-05-{day:02d}", "x")
+            s3.put_object(Bucket=name, Key=key, Body=b"{}")
+    real = s3fs.S3FileSystem._lsdir
+    in_flight, most = 0, 0
+
+    async def slow_lsdir(self: object, *args: object, **kwargs: object) -> object:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await asyncio.sleep(0.05)  # a round trip to a distant region
+            return await real(self, *args, **kwargs)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(s3fs.S3FileSystem, "_lsdir", slow_lsdir)
+
+    def walk() -> tuple[list[str], int]:
+        pruner = Pruner(date(2024, 5, 3), date(2024, 5, 5))
+        urls = [o.url for o in iter_objects([f"s3://{name}/"], S3Options(moto_s3), pruner)]
+        return urls, pruner.folders_pruned
+
+    ahead = walk()
+    assert most > 1
+    monkeypatch.setattr(discover, "S3_LISTING_THREADS", 0)
+    most = 0
+    one_at_a_time = walk()
+    assert most == 1
+    assert ahead == one_at_a_time
+    assert len(ahead[0]) == 2 * 5  # May 2-6 of each account: the window and its margin
+    assert ahead[1] == 2 * 3  # May 1, 7 and 8 of each account, never listed
+
+
 def test_unreachable_bucket_is_a_source_error(moto_s3: str, tmp_path: Path) -> None:
     """A bucket that does not exist is reported as a bad source, not a crash."""
     from policygen_batch.errors import SourceError
