@@ -1,4 +1,4 @@
-"""Folder listings made ahead of a walk that reads them in order, on a few threads.
+"""Listings and reads made ahead of a walk that takes them in order, on a few threads.
 
 A listing of an object store is a round trip: tens of milliseconds on real S3. Walking an
 organization trail's delivery layout one listing at a time costs a chain of such trips per
@@ -15,18 +15,25 @@ the threads do, the walk sees the same listings in the same order: only waiting 
 Memory is bounded: threads stop asking for more once the entries listed ahead and not yet
 taken by the walk reach ``max_held``; the walk then lists what it needs itself, so it never
 waits on a thread that is waiting on it.
+
+:func:`read_ahead` does the same for reading a list of objects: a convert worker fetches
+the S3 objects of its chunk many at a time, a few MiB ahead of the parsing, instead of one
+round trip after the other.
 """
 
 from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Generic, TypeVar
 
 E = TypeVar("E")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class FolderLister(Generic[E]):
@@ -130,9 +137,60 @@ class FolderLister(Generic[E]):
             try:
                 entries = self._list_folder(folder)
                 self._expand(entries)
-            except BaseException as exc:
+            except BaseException as exc:  # handed to the walk, which raises it at that folder
                 future.set_exception(exc)
                 continue
             with self._lock:
                 self._held += len(entries)
             future.set_result(entries)
+
+
+def read_ahead(
+    items: Sequence[T],
+    fetch: Callable[[T], R],
+    *,
+    threads: int,
+    max_ahead: int,
+    size: Callable[[T], int],
+) -> Iterator[tuple[T, R | Exception]]:
+    """``(item, fetch(item))`` for each of *items*, in order, fetched on *threads* threads.
+
+    Items are handed to the threads while those fetched and not yet taken add up to less
+    than *max_ahead* (by *size*; one at least). An exception of *fetch* is the result of its
+    item, for the caller to raise or record at that place. With ``threads=0`` each item is
+    fetched when it is taken.
+    """
+    if threads <= 0:
+        for item in items:
+            result: R | Exception
+            try:
+                result = fetch(item)
+            except Exception as exc:  # a result like any other, see above
+                result = exc
+            yield item, result
+        return
+    pool = ThreadPoolExecutor(threads, thread_name_prefix="read-ahead")
+    pending: deque[tuple[T, Future[R]]] = deque()
+    start = 0  # the next item to hand to the threads
+    ahead = 0
+    try:
+        while True:
+            while start < len(items) and (not pending or ahead < max_ahead):
+                item = items[start]
+                start += 1
+                pending.append((item, pool.submit(fetch, item)))
+                ahead += size(item)
+            if not pending:
+                return
+            item, future = pending.popleft()
+            ahead -= size(item)
+            error = future.exception()
+            yield item, future.result() if error is None else _as_exception(error)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # left early: drop what is queued
+
+
+def _as_exception(error: BaseException) -> Exception:
+    if isinstance(error, Exception):
+        return error
+    raise error  # KeyboardInterrupt and the like end the run

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policygen_batch.ingest.lookahead import FolderLister
+from policygen_batch.ingest.lookahead import FolderLister, read_ahead
 
 #: A tree: folder name (ending in "/") → its entries; an entry ending in "/" is a subfolder.
 Tree = dict[str, list[str]]
@@ -146,3 +146,60 @@ def test_a_failed_listing_is_raised_when_the_walk_reaches_that_folder() -> None:
     lister.close()
     assert seen[-1] == "r/01/x.json"
     assert not any(t.name.startswith("folder-lister") for t in threading.enumerate())
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    delays=st.lists(st.sampled_from([0.0, 0.001, 0.004]), max_size=30),
+    threads=st.integers(0, 6),
+    max_ahead=st.integers(1, 10),
+)
+def test_read_ahead_gives_each_result_at_its_place(
+    delays: list[float], threads: int, max_ahead: int
+) -> None:
+    """Whatever the threads and the order fetches finish in, results come in item order,
+    and a failed fetch is the result of its own item."""
+    items = list(range(len(delays)))
+
+    def fetch(i: int) -> str:
+        time.sleep(delays[i])
+        if i % 7 == 3:
+            raise OSError(f"cannot read {i}")
+        return f"data {i}"
+
+    got = list(read_ahead(items, fetch, threads=threads, max_ahead=max_ahead, size=lambda _: 1))
+    assert [i for i, _ in got] == items
+    for i, result in got:
+        if i % 7 == 3:
+            assert isinstance(result, OSError)
+            assert str(result) == f"cannot read {i}"
+        else:
+            assert result == f"data {i}"
+
+
+def test_read_ahead_reads_at_most_its_budget_ahead() -> None:
+    """With items of 10 bytes and 35 bytes allowed ahead, a consumer that stops after the
+    first item has had four fetched (the budget reached), not all twenty, several at once."""
+    fetched: list[int] = []
+    at_once, most = 0, 0
+    lock = threading.Lock()
+
+    def fetch(i: int) -> int:
+        nonlocal at_once, most
+        with lock:
+            fetched.append(i)
+            at_once += 1
+            most = max(most, at_once)
+        time.sleep(0.02)
+        with lock:
+            at_once -= 1
+        return i
+
+    reader = read_ahead(list(range(20)), fetch, threads=8, max_ahead=35, size=lambda _: 10)
+    assert next(reader) == (0, 0)
+    # Items 0-3 were handed out (40 bytes: the fourth crossed the budget); the reader
+    # hands out no more until it is asked for the next item, however long it waits.
+    _wait_for(lambda: len(fetched) > 4, seconds=0.3)
+    assert sorted(fetched) == [0, 1, 2, 3]
+    assert most > 1
+    assert [i for i, _ in reader] == list(range(1, 20))  # and the rest when asked for

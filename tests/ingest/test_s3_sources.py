@@ -171,6 +171,74 @@ def test_s3_folder_listings_overlap_and_the_walk_is_unchanged(
     assert ahead[1] == 2 * 3  # May 1, 7 and 8 of each account, never listed
 
 
+def test_s3_objects_are_read_many_at_a_time_with_the_same_result(
+    moto_s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """A worker fetches S3 objects on threads ahead of the parsing: with a slow round trip
+    several are in flight at once; the warehouse and the summary are those of a worker
+    that reads one object after the other, and an object that cannot be read is
+    quarantined at its place without stopping the others."""
+    import asyncio
+
+    import s3fs
+
+    from policygen_batch.ingest import convert
+
+    name = f"reads-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3", endpoint_url=moto_s3, region_name="us-east-1")
+    s3.create_bucket(Bucket=name)
+    for n in range(12):
+        recs = [record(time=f"2024-05-01T0{n % 10}:00:{n:02d}Z") for _ in range(2)]
+        key = delivery_key(ACCOUNT, "us-east-1", "2024-05-01", f"f{n:02d}")
+        s3.put_object(Bucket=name, Key=key, Body=archive_bytes(recs))
+    denied = f"{name}/{delivery_key(ACCOUNT, 'us-east-1', '2024-05-01', 'f05')}"
+    real = s3fs.S3FileSystem._cat_file
+    in_flight, most = 0, 0
+
+    async def slow_cat_file(self: object, path: str, *args: object, **kwargs: object) -> object:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            await asyncio.sleep(0.05)
+            if path.removeprefix("s3://") == denied:
+                raise PermissionError(f"Access Denied: {path}")
+            return await real(self, path, *args, **kwargs)
+        finally:
+            in_flight -= 1
+
+    # A client binds cat_file to _cat_file when it is made, and s3fs keeps the clients it
+    # made: drop them, so that the next one is made with the slow _cat_file (and after
+    # the test, so that no later test gets one).
+    monkeypatch.setattr(s3fs.S3FileSystem, "_cat_file", slow_cat_file)
+    s3fs.S3FileSystem.clear_instance_cache()
+    request.addfinalizer(s3fs.S3FileSystem.clear_instance_cache)
+
+    def run(folder: str) -> tuple[api.ConvertSummary, list[dict[str, object]]]:
+        wh = tmp_path / folder
+        config = ConvertConfig(
+            sources=(f"s3://{name}/AWSLogs",),
+            warehouse=wh,
+            workers=1,  # inline: the patched client is this process's
+            s3=S3Options(endpoint_url=moto_s3),
+        )
+        summary = api.convert(config)
+        rows = api.query(wh, "SELECT event_id, source_key, raw FROM events ORDER BY 1, 2")
+        return summary, rows.to_dicts()
+
+    many, many_rows = run("many")
+    assert most > 1
+    monkeypatch.setattr(convert, "S3_READ_THREADS", 0)
+    most = 0
+    one, one_rows = run("one")
+    assert most == 1
+    assert many_rows == one_rows
+    assert (many.files_ingested, many.files_quarantined, many.rows_written) == (11, 1, 22)
+    assert many.quarantined == one.quarantined
+    assert many.quarantined[0]["path"] == f"s3://{denied}"
+    assert "Access Denied" in str(many.quarantined[0]["reason"])
+
+
 def test_unreachable_bucket_is_a_source_error(moto_s3: str, tmp_path: Path) -> None:
     """A bucket that does not exist is reported as a bad source, not a crash."""
     from policygen_batch.errors import SourceError
