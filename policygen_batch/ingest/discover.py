@@ -81,7 +81,12 @@ class S3Options:
 
     def storage_options(self) -> dict[str, Any]:
         """Keyword arguments for ``s3fs.S3FileSystem``."""
-        opts: dict[str, Any] = {"anon": self.anonymous}
+        opts: dict[str, Any] = {
+            "anon": self.anonymous,
+            # botocore's default pool is 10 connections: more requests at once wait for
+            # one, and the threads that list and read ahead would be 10 in effect.
+            "config_kwargs": {"max_pool_connections": S3_CONNECTIONS},
+        }
         if self.endpoint_url:
             opts["client_kwargs"] = {"endpoint_url": self.endpoint_url}
             opts["endpoint_url"] = self.endpoint_url
@@ -314,6 +319,9 @@ def make_s3fs(options: S3Options, *, listings_cache: bool = True) -> Any:
 #: the same whatever these are.
 S3_LISTING_THREADS = 16
 S3_LISTED_AHEAD = 50_000
+#: Connections an S3 client keeps: at least the threads that share it (listing here, reading
+#: in each convert worker: ``convert.S3_READ_THREADS``).
+S3_CONNECTIONS = 32
 
 
 def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[SourceObject]:

@@ -239,6 +239,17 @@ def test_s3_objects_are_read_many_at_a_time_with_the_same_result(
     assert "Access Denied" in str(many.quarantined[0]["reason"])
 
 
+def test_an_s3_client_has_a_connection_for_every_thread_that_shares_it(moto_s3: str) -> None:
+    """botocore keeps 10 connections unless told: the listing and reading threads would
+    wait for one another beyond that."""
+    from policygen_batch.ingest import convert, discover
+
+    fs = discover.make_s3fs(S3Options(endpoint_url=moto_s3), listings_cache=False)
+    fs.ls("")  # makes the client
+    pool = fs.s3.meta.config.max_pool_connections
+    assert pool >= max(discover.S3_LISTING_THREADS, convert.S3_READ_THREADS)
+
+
 def test_unreachable_bucket_is_a_source_error(moto_s3: str, tmp_path: Path) -> None:
     """A bucket that does not exist is reported as a bad source, not a crash."""
     from policygen_batch.errors import SourceError
