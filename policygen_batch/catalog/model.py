@@ -186,6 +186,13 @@ class Catalog:
     source: str
     services: Mapping[str, Service]
 
+    @cached_property
+    def derived(self) -> dict[str, object]:
+        """What later stages derive from this catalog alone, kept with it (each under the
+        name of the module that derives it): built once per loaded catalog, gone with it,
+        and passed along with the catalog instead of living in a module-level cache."""
+        return {}
+
     # --- counts ---------------------------------------------------------------------------
     @property
     def service_count(self) -> int:

@@ -5,14 +5,13 @@ the same lookup frames built from the catalog's Python objects — every action'
 name and access level, every action's resource types — and the resource types of the ARNs
 that CloudTrail lists in ``resources[]``, which recur from day to day. Building the frames
 took about 0.1 s per partition and classifying an ARN about 15 µs, so both are kept with the
-:class:`~policygen_batch.catalog.model.Catalog` object they came from (through a weak
-reference: they go when the catalog goes). They are pure functions of the catalog, so the
+:class:`~policygen_batch.catalog.model.Catalog` object they came from (in its ``derived``
+memo: they go when the catalog goes). They are pure functions of the catalog, so the
 mapping's output does not depend on whether they were computed now or earlier.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -24,8 +23,6 @@ from policygen_batch.catalog.model import Catalog
 #: Classified ARNs kept per catalog; past this many the memo starts afresh, so that an
 #: organization with millions of distinct object ARNs does not grow it without bound.
 MAX_CLASSIFIED = 1 << 18
-
-_DERIVED: weakref.WeakKeyDictionary[Catalog, CatalogFrames] = weakref.WeakKeyDictionary()
 
 
 @dataclass(eq=False)
@@ -66,9 +63,9 @@ class CatalogFrames:
 
 def catalog_frames(catalog: Catalog) -> CatalogFrames:
     """The derived frames of *catalog* (built on first use, then reused)."""
-    found = _DERIVED.get(catalog)
-    if found is None:
-        found = _DERIVED[catalog] = _build(catalog)
+    found = catalog.derived.get(__name__)
+    if not isinstance(found, CatalogFrames):
+        found = catalog.derived[__name__] = _build(catalog)
     return found
 
 
