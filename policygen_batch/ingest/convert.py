@@ -326,11 +326,11 @@ def _run_chunk(task: ChunkTask) -> ChunkResult:
         [(day, str(path.relative_to(root))) for day, path in staged],
         quarantine_file,
         {day: pl.concat(parts) for day, parts in key_hashes.items()},
-        source_dates(task.objects),
+        _source_dates(task.objects),
     )
 
 
-def source_dates(objects: Sequence[SourceObject]) -> tuple[date, date] | None:
+def _source_dates(objects: Sequence[SourceObject]) -> tuple[date, date] | None:
     """The first and last key date of *objects*; None when one of them has none (the
     manifest then notes no span for their commit, and reads it back on every run)."""
     known = [o.key_date for o in objects if o.key_date is not None]

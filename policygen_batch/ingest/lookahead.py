@@ -155,8 +155,8 @@ def read_ahead(
 ) -> Iterator[tuple[T, R | Exception]]:
     """``(item, fetch(item))`` for each of *items*, in order, fetched on *threads* threads.
 
-    Items are handed to the threads while those fetched and not yet taken add up to less
-    than *max_ahead* (by *size*; one at least). An exception of *fetch* is the result of its
+    Items are handed to the threads while those handed out and not yet taken add up to
+    less than *max_ahead* (by *size*; one at least). An exception of *fetch* is the result of its
     item, for the caller to raise or record at that place. With ``threads=0`` each item is
     fetched when it is taken.
     """
