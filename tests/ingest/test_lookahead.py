@@ -199,7 +199,8 @@ def test_read_ahead_reads_at_most_its_budget_ahead() -> None:
     assert next(reader) == (0, 0)
     # Items 0-3 were handed out (40 bytes: the fourth crossed the budget); the reader
     # hands out no more until it is asked for the next item, however long it waits.
-    _wait_for(lambda: len(fetched) > 4, seconds=0.3)
+    _wait_for(lambda: len(fetched) >= 4)
+    time.sleep(0.2)  # room for a reader that ignored its budget to fetch more
     assert sorted(fetched) == [0, 1, 2, 3]
     assert most > 1
     assert [i for i, _ in reader] == list(range(1, 20))  # and the rest when asked for
