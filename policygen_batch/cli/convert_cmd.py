@@ -11,7 +11,7 @@ from rich.console import Console
 
 from policygen_batch.cli.render import RichProgress, parse_day
 from policygen_batch.config import DEFAULT_CHUNK_MB, ConvertConfig, default_workers
-from policygen_batch.errors import BadInputError
+from policygen_batch.errors import BadInputError, UsageError
 from policygen_batch.ingest.discover import S3Options
 from policygen_batch.ingest.workers import start_fork_server
 
@@ -22,6 +22,20 @@ SourcesArg = Annotated[list[str], typer.Argument(help="Folders, files or s3://bu
 WarehouseOpt = Annotated[Path, typer.Option("--warehouse", "-w", help="Warehouse folder.")]
 SinceOpt = Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), inclusive.")]
 UntilOpt = Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), inclusive.")]
+IngestSinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ingest-since",
+        help="First day (YYYY-MM-DD) of the archives to read, when it is not --since: "
+        "a nightly run reads the last days and generates from a longer window.",
+    ),
+]
+IngestUntilOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ingest-until", help="Last day (YYYY-MM-DD) of the archives to read (default: --until)."
+    ),
+]
 WorkersOpt = Annotated[int | None, typer.Option(help="Worker processes (default: all cores).")]
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint-url", help="S3-compatible endpoint.")]
 AnonymousOpt = Annotated[bool, typer.Option("--anonymous", help="Unsigned S3 requests.")]
@@ -51,13 +65,19 @@ def build_config(
     strict: bool,
     chunk_mb: int = DEFAULT_CHUNK_MB,
     chunk_files: int = 20_000,
+    *,
+    window_options: tuple[str, str] = ("--since", "--until"),
 ) -> ConvertConfig:
-    """The convert configuration from command-line values (shared with ``policygen run``)."""
+    """The convert configuration from command-line values (shared with ``policygen run``,
+    whose window of archives has options of its own: *window_options* name them)."""
+    first, last = parse_day(since, window_options[0]), parse_day(until, window_options[1])
+    if first is not None and last is not None and first > last:
+        raise UsageError(f"{window_options[0]} {first} is after {window_options[1]} {last}")
     return ConvertConfig(
         sources=tuple(sources),
         warehouse=warehouse,
-        since=parse_day(since, "--since"),
-        until=parse_day(until, "--until"),
+        since=first,
+        until=last,
         workers=workers if workers is not None else default_workers(),
         strict=strict,
         s3=S3Options(endpoint_url=endpoint_url, anonymous=anonymous, profile=profile),

@@ -13,6 +13,8 @@ from policygen_batch.cli.convert_cmd import (
     ChunkFilesOpt,
     ChunkMbOpt,
     EndpointOpt,
+    IngestSinceOpt,
+    IngestUntilOpt,
     ProfileOpt,
     QuietOpt,
     SinceOpt,
@@ -229,14 +231,20 @@ def register(app: typer.Typer) -> None:
         quiet: QuietOpt = False,
         chunk_mb: ChunkMbOpt = DEFAULT_CHUNK_MB,
         chunk_files: ChunkFilesOpt = 20_000,
+        ingest_since: IngestSinceOpt = None,
+        ingest_until: IngestUntilOpt = None,
     ) -> None:
-        """Convert new archives, then generate: the nightly job in one command."""
+        """Convert new archives, then generate: the nightly job in one command.
+
+        ``--since/--until`` bound the events the policies come from and, unless
+        ``--ingest-since/--ingest-until`` are given, the archives read.
+        """
         console = Console(stderr=True)
         convert_config = build_config(
             sources,
             warehouse,
-            since,
-            until,
+            ingest_since if ingest_since is not None else since,
+            ingest_until if ingest_until is not None else until,
             workers,
             endpoint_url,
             anonymous,
@@ -244,6 +252,10 @@ def register(app: typer.Typer) -> None:
             strict,
             chunk_mb,
             chunk_files,
+            window_options=(
+                "--ingest-since" if ingest_since is not None else "--since",
+                "--ingest-until" if ingest_until is not None else "--until",
+            ),
         )
         generate_config = build_generate_config(
             warehouse,

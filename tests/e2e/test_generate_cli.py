@@ -66,6 +66,43 @@ def test_run_strict_writes_outputs_then_exits_4(tmp_path: Path) -> None:
     assert [r["name"] for r in summary["principals"]] == ["Deployer"]
 
 
+def test_run_reads_the_last_nights_archives_and_generates_from_a_longer_window(
+    tmp_path: Path,
+) -> None:
+    """A nightly run: --ingest-since/--ingest-until choose the archives read (here the last
+    day and its margin), --since/--until the events the policies come from (earlier
+    nights' too, already in the warehouse)."""
+    src, wh, out = tmp_path / "src", tmp_path / "wh", tmp_path / "out"
+    for day in range(1, 6):
+        write_archive(
+            src,
+            delivery_key(ACCOUNT, "us-east-1", f"2024-05-{day:02d}", "x"),
+            [record(event_id=f"e{day}", time=f"2024-05-{day:02d}T12:00:00Z")],
+        )
+    common = ["--warehouse", str(wh), "--out", str(out), "--workers", "1", "-q"]
+    assert _cli("run", str(src), *common) == 0  # the nights before: everything so far
+    write_archive(
+        src,
+        delivery_key(ACCOUNT, "us-east-1", "2024-05-06", "x"),
+        [record(event_id="e6", time="2024-05-06T12:00:00Z")],
+    )
+    nightly = tmp_path / "nightly.json"
+    code = _cli(
+        "run", str(src), *common, "--since", "2024-05-02",
+        "--ingest-since", "2024-05-06", "--ingest-until", "2024-05-06",
+        "--summary-json", str(nightly),
+    )  # fmt: skip
+    assert code == 0
+    converted = orjson.loads(nightly.read_bytes())
+    # May 5 and 6 listed (a day of margin), May 1-4 pruned unlisted; only May 6 is new.
+    assert (converted["files_seen"], converted["files_ingested"]) == (2, 1)
+    summary = orjson.loads((out / "summary.json").read_bytes())
+    assert summary["window"]["since"] == "2024-05-02"
+    assert summary["events"]["total"] == 5  # May 2-6: the policy window, not the ingest one
+    bad = ["--ingest-since", "2024-05-06", "--ingest-until", "2024-05-01"]
+    assert _cli("run", str(src), *common, *bad) == ExitCode.USAGE
+
+
 def test_generate_filters_and_inline(tmp_path: Path) -> None:
     """--principal globs and --account narrow the principals; --inline sizes for inline."""
     wh = convert(write_corpus(tmp_path / "src", mixed_corpus()), tmp_path / "wh")
