@@ -319,6 +319,10 @@ def make_s3fs(options: S3Options, *, listings_cache: bool = True) -> Any:
 #: the same whatever these are.
 S3_LISTING_THREADS = 16
 S3_LISTED_AHEAD = 50_000
+#: The entries a flat listing of a region folder is taken to hold until it is listed: with
+#: no window it is the region's whole history (a year of an active region: ~100,000), so
+#: no more than two are started ahead of the walk at once.
+S3_FLAT_LISTING_GUESS = S3_LISTED_AHEAD // 2
 #: Connections an S3 client keeps: at least the threads that share it (listing here, reading
 #: in each convert worker: ``convert.S3_READ_THREADS``).
 S3_CONNECTIONS = 32
@@ -346,11 +350,15 @@ def _s3_objects(url: str, options: S3Options, pruner: Pruner) -> Iterator[Source
     def subfolders(entries: list[_S3Entry]) -> Iterator[str]:
         return (key for key, info in entries if _walked(key, info, pruner.outside))
 
+    def expected(folder: str) -> int:
+        return S3_FLAT_LISTING_GUESS if _listed_flat(folder, windowed=pruner.active) else 1
+
     lister = FolderLister(
         functools.partial(_s3_listing, fs, windowed=pruner.active),
         subfolders,
         threads=S3_LISTING_THREADS,
         max_held=S3_LISTED_AHEAD,
+        expected=expected,
     )
     with lister:
         lister.request(path + "/")
@@ -366,11 +374,17 @@ def _walked(key: str, info: dict[str, Any], outside: Callable[[str], bool]) -> b
     return key.endswith("/") and info.get("type") == "directory" and not outside(key)
 
 
+def _listed_flat(folder: str, *, windowed: bool) -> bool:
+    """Whether *folder* is listed whole rather than a level at a time: a region folder (or
+    one below it) of a walk without a window (see :func:`_s3_objects`)."""
+    return not windowed and _REGION_FOLDER_RE.search(folder) is not None
+
+
 def _s3_listing(fs: Any, folder: str, *, windowed: bool) -> list[_S3Entry]:
     """The entries of *folder* (``bucket/prefix/``) sorted by key, a subfolder's key ending in
     ``/``: one delimited listing, or a flat one for a region folder when not *windowed*."""
     try:
-        if not windowed and _REGION_FOLDER_RE.search(folder) is not None:
+        if _listed_flat(folder, windowed=windowed):
             listing = fs.find(folder, detail=True)
             entries = [(key, info) for key, info in listing.items() if not key.endswith("/")]
         else:

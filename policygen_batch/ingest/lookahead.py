@@ -43,6 +43,11 @@ class FolderLister(Generic[E]):
     takes that folder); *subfolders* names the folders among those entries that the walk
     will take, each of them once. With ``threads=0`` nothing is listed ahead: :meth:`take`
     lists the folder then, in the caller's thread.
+
+    *expected* guesses a folder's entries before it is listed (default 1). A thread counts
+    the guess against ``max_held`` while it lists, and the real count once it has: a folder
+    expected to be large (a whole region's history, listed flat) then keeps other threads
+    from starting more of its kind at once.
     """
 
     def __init__(
@@ -52,15 +57,17 @@ class FolderLister(Generic[E]):
         *,
         threads: int,
         max_held: int,
+        expected: Callable[[str], int] = lambda folder: 1,
     ) -> None:
         self._list_folder = list_folder
         self._subfolders = subfolders
         self._max_held = max_held
+        self._expected = expected
         self._lock = threading.Condition()
         self._queue: list[str] = []  # a heap of the folders requested and not yet started
         self._waiting: set[str] = set()  # the same folders, for look-ups
         self._futures: dict[str, Future[list[E]]] = {}
-        self._held = 0  # entries listed by the threads and not yet taken
+        self._held = 0  # entries listed (or expected, while listing) by threads, not taken
         self._closed = False
         self._threads = [
             threading.Thread(target=self._work, name=f"folder-lister-{i}", daemon=True)
@@ -128,6 +135,7 @@ class FolderLister(Generic[E]):
                 if self._queue and self._held < self._max_held:
                     folder = heapq.heappop(self._queue)
                     self._waiting.discard(folder)
+                    self._held += self._expected(folder)
                     return folder, self._futures[folder]
                 self._lock.wait()
 
@@ -138,11 +146,17 @@ class FolderLister(Generic[E]):
                 entries = self._list_folder(folder)
                 self._expand(entries)
             except BaseException as exc:  # handed to the walk, which raises it at that folder
+                self._settle(folder, 0)
                 future.set_exception(exc)
                 continue
-            with self._lock:
-                self._held += len(entries)
+            self._settle(folder, len(entries))
             future.set_result(entries)
+
+    def _settle(self, folder: str, entries: int) -> None:
+        """Count *folder*'s real entries in place of the guess made when it was started."""
+        with self._lock:
+            self._held += entries - self._expected(folder)
+            self._lock.notify_all()
 
 
 def read_ahead(

@@ -39,17 +39,23 @@ class _Store:
         self.calls: list[str] = []
         self.most_at_once = 0
         self._at_once = 0
+        self.most_ahead = 0  # listings made by the lister's threads (not the walk) at once
+        self._ahead = 0
         self._lock = threading.Lock()
 
     def list(self, folder: str) -> list[str]:
+        ahead = threading.current_thread().name.startswith("folder-lister")
         with self._lock:
             self.calls.append(folder)
             self._at_once += 1
             self.most_at_once = max(self.most_at_once, self._at_once)
+            self._ahead += ahead
+            self.most_ahead = max(self.most_ahead, self._ahead)
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
             self._at_once -= 1
+            self._ahead -= ahead
         if folder == self.broken:
             raise OSError(f"cannot list {folder}")
         return list(self.tree[folder])
@@ -132,6 +138,31 @@ def test_threads_stop_listing_ahead_at_the_budget() -> None:
         assert listed <= most
         if budget > len(tree):
             assert listed == len(tree)
+
+
+def test_folders_expected_to_be_large_are_listed_ahead_one_at_a_time() -> None:
+    """A folder guessed to fill the budget keeps the other threads from starting another
+    while it is listed (the walk may still list the one it needs itself); guessed small,
+    several are listed ahead at once. The walk sees the same files either way."""
+    tree = _tree([[]] * 6)
+    for guess, most in ((10, 1), (1, 4)):
+        store = _Store(tree, delay=0.02)
+        with FolderLister(
+            store.list,
+            _subfolders,
+            threads=4,
+            max_held=10,
+            expected=lambda folder: guess if folder != "r/" else 1,  # noqa: B023 - used at once
+        ) as lister:
+            lister.request("r/")
+            files = list(_walk(lister, "r/"))
+        assert files == sorted(
+            f for entries in tree.values() for f in entries if f.endswith(".json")
+        )
+        if most == 1:
+            assert store.most_ahead == 1
+        else:
+            assert store.most_ahead > 1
 
 
 def test_a_failed_listing_is_raised_when_the_walk_reaches_that_folder() -> None:
