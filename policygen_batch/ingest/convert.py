@@ -183,6 +183,7 @@ def _read_objects(
         from policygen_batch.ingest.discover import make_s3fs
 
         fs = make_s3fs(s3)
+        fs.connect()  # the client, made once here: threads making it at once would race
 
         def fetch(obj: SourceObject) -> bytes:
             data: bytes = fs.cat_file(obj.url.removeprefix("s3://"))
