@@ -39,9 +39,10 @@ from policygen_batch.ingest.discover import (
     Pruner,
     S3Options,
     SourceObject,
-    in_window,
+    in_bounds,
     iter_objects,
     key_date_bounds,
+    make_s3fs,
 )
 from policygen_batch.ingest.lookahead import read_ahead
 from policygen_batch.ingest.reader import (
@@ -180,8 +181,6 @@ def _read_objects(
     remote = [o for o in objects if o.url.startswith("s3://")]
     fetched: Iterator[tuple[SourceObject, bytes | Exception]] = iter(())
     if remote:
-        from policygen_batch.ingest.discover import make_s3fs
-
         fs = make_s3fs(s3)
         fs.connect()  # the client, made once here: threads making it at once would race
 
@@ -591,7 +590,8 @@ def _select(
 ) -> Iterator[SourceObject]:
     """The objects to ingest, as they are listed; count every one seen, and every other one
     under its skip reason."""
-    known = manifest.known_versions(*key_date_bounds(config.since, config.until))
+    bounds = key_date_bounds(config.since, config.until)
+    known = manifest.known_versions(*bounds)
     skip_kinds = {
         Kind.DIGEST: SkipReason.DIGEST,
         Kind.INSIGHT: SkipReason.INSIGHT,
@@ -601,7 +601,7 @@ def _select(
     for obj in objects:
         summary.files_seen += 1
         reason = skip_kinds.get(obj.kind)
-        if reason is None and not in_window(obj, config.since, config.until):
+        if reason is None and not in_bounds(obj, *bounds):
             reason = SkipReason.OUTSIDE_WINDOW
         if reason is None and known.get(obj.url) == (obj.size, obj.version):
             reason = SkipReason.UNCHANGED

@@ -156,10 +156,16 @@ def in_window(obj: SourceObject, since: date | None, until: date | None) -> bool
 
     Objects whose key carries no date are always read: only their contents can tell.
     """
-    if obj.key_date is None:
+    return in_bounds(obj, *key_date_bounds(since, until))
+
+
+def in_bounds(obj: SourceObject, first: date | None, last: date | None) -> bool:
+    """:func:`in_window` with its bounds (:func:`key_date_bounds`) worked out once, for a
+    loop over many objects."""
+    key_date = obj.key_date
+    if key_date is None:
         return True
-    first, last = key_date_bounds(since, until)
-    return (first is None or obj.key_date >= first) and (last is None or obj.key_date <= last)
+    return (first is None or key_date >= first) and (last is None or key_date <= last)
 
 
 #: A date folder of the delivery layout, ending in ``/``: the year, month or day level under
